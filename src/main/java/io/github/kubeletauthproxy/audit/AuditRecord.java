@@ -1,0 +1,75 @@
+package io.github.kubeletauthproxy.audit;
+
+import java.util.List;
+
+import io.github.kubeletauthproxy.authn.UserInfo;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * What the proxy learned about one request as it went through screening, authentication and authorization;
+ * filled in step by step and written as one audit line when the exchange ends. Mutable on purpose: it is
+ * the request's notebook, confined to that request.
+ */
+public final class AuditRecord {
+
+    public enum DecisionKind { ALLOW, DENY, ERROR, UNAUTHENTICATED, REFUSED, NONE }
+
+    private static final String ATTRIBUTE = AuditRecord.class.getName();
+
+    private volatile UserInfo user;
+    private volatile String verb = "";
+    private volatile List<String> subresources = List.of();
+    private volatile String allowedSubresource = "";
+    private volatile DecisionKind decision = DecisionKind.NONE;
+    private volatile String refusal = "";
+
+    public static AuditRecord of(ServerWebExchange exchange) {
+        return exchange.getAttributes().computeIfAbsent(ATTRIBUTE, key -> new AuditRecord()) instanceof AuditRecord record
+                ? record : new AuditRecord();
+    }
+
+    public void attributes(String verb, List<String> subresources) {
+        this.verb = verb;
+        this.subresources = List.copyOf(subresources);
+    }
+
+    public void user(UserInfo user) {
+        this.user = user;
+    }
+
+    public void decision(DecisionKind decision) {
+        this.decision = decision;
+    }
+
+    public void allowedSubresource(String subresource) {
+        this.allowedSubresource = subresource;
+    }
+
+    public void refusal(String text) {
+        this.refusal = text;
+    }
+
+    public UserInfo user() {
+        return user;
+    }
+
+    public String verb() {
+        return verb;
+    }
+
+    public List<String> subresources() {
+        return subresources;
+    }
+
+    public String allowedSubresource() {
+        return allowedSubresource;
+    }
+
+    public DecisionKind decision() {
+        return decision;
+    }
+
+    public String refusal() {
+        return refusal;
+    }
+}

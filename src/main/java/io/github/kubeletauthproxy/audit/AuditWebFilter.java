@@ -1,0 +1,132 @@
+package io.github.kubeletauthproxy.audit;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.kubeletauthproxy.server.ManagementPort;
+import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * One audit line per request, written when the exchange ends (for a stream: when it closes), on the
+ * {@code kubelet-auth-proxy.audit} logger as JSON. Also counts requests and tracks requests in flight.
+ * Query parameters that carry commands ({@code command}, {@code cmd}, {@code query}) are logged; no other
+ * parameter, and never a credential.
+ */
+public final class AuditWebFilter implements WebFilter, Ordered {
+
+    static final List<String> LOGGED_PARAMETERS = List.of("command", "cmd", "query");
+
+    private static final Logger audit = LoggerFactory.getLogger("kubelet-auth-proxy.audit");
+
+    private final ManagementPort managementPort;
+    private final MeterRegistry registry;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public AuditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
+        this.managementPort = managementPort;
+        this.registry = registry;
+        Gauge.builder("kubelet_auth_proxy_requests_in_flight", inFlight, AtomicInteger::get)
+                .description("Requests being served, streams included")
+                .register(registry);
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (managementPort.isManagementRequest(exchange)) {
+            return chain.filter(exchange);
+        }
+        long start = System.nanoTime();
+        Instant startTime = Instant.now();
+        AuditRecord record = AuditRecord.of(exchange);
+        inFlight.incrementAndGet();
+        return chain.filter(exchange).doFinally(signal -> {
+            inFlight.decrementAndGet();
+            HttpStatusCode status = exchange.getResponse().getStatusCode();
+            int code = status == null ? 200 : status.value();
+            long durationMillis = (System.nanoTime() - start) / 1_000_000;
+            String subresource = !record.allowedSubresource().isEmpty() ? record.allowedSubresource()
+                    : record.subresources().isEmpty() ? "none" : record.subresources().get(0);
+            Counter.builder("kubelet_auth_proxy_requests")
+                    .description("Requests by verb, subresource, decision and HTTP status")
+                    .tag("verb", record.verb().isEmpty() ? "none" : record.verb())
+                    .tag("subresource", subresource)
+                    .tag("decision", record.decision().name().toLowerCase())
+                    .tag("code", Integer.toString(code))
+                    .register(registry)
+                    .increment();
+            if (audit.isInfoEnabled()) {
+                audit.info(line(exchange, record, startTime, code, durationMillis, signal.name()));
+            }
+        });
+    }
+
+    static String line(ServerWebExchange exchange, AuditRecord record, Instant time, int code, long durationMillis,
+            String ending) {
+        var request = exchange.getRequest();
+        StringBuilder json = new StringBuilder(256).append('{');
+        field(json, "time", time.toString());
+        field(json, "user", record.user() == null ? "" : record.user().name());
+        json.append("\"groups\":").append(array(record.user() == null ? List.of() : record.user().groups())).append(',');
+        field(json, "verb", record.verb());
+        json.append("\"subresources\":").append(array(record.subresources())).append(',');
+        field(json, "method", request.getMethod().name());
+        field(json, "path", request.getURI().getRawPath());
+        MultiValueMap<String, String> query = request.getQueryParams();
+        StringBuilder logged = new StringBuilder("{");
+        for (Map.Entry<String, List<String>> parameter : query.entrySet()) {
+            if (LOGGED_PARAMETERS.contains(parameter.getKey())) {
+                if (logged.length() > 1) {
+                    logged.append(',');
+                }
+                logged.append(ProxyResponses.jsonString(parameter.getKey())).append(':').append(array(parameter.getValue()));
+            }
+        }
+        json.append("\"commandParameters\":").append(logged).append("},");
+        field(json, "decision", record.decision().name().toLowerCase());
+        if (!record.allowedSubresource().isEmpty()) {
+            field(json, "allowedBy", record.allowedSubresource());
+        }
+        if (!record.refusal().isEmpty()) {
+            field(json, "refusal", record.refusal());
+        }
+        json.append("\"status\":").append(code).append(',');
+        json.append("\"durationMs\":").append(durationMillis).append(',');
+        field(json, "remote", request.getRemoteAddress() == null ? "" : request.getRemoteAddress().getAddress().getHostAddress());
+        json.append("\"end\":").append(ProxyResponses.jsonString(ending.toLowerCase()));
+        return json.append('}').toString();
+    }
+
+    private static void field(StringBuilder json, String name, String value) {
+        json.append(ProxyResponses.jsonString(name)).append(':').append(ProxyResponses.jsonString(value)).append(',');
+    }
+
+    private static String array(List<String> values) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            out.append(ProxyResponses.jsonString(values.get(i) == null ? "" : values.get(i)));
+        }
+        return out.append(']').toString();
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE + 10;
+    }
+}

@@ -1,0 +1,124 @@
+package io.github.kubeletauthproxy.cli;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.authz.AccessReview;
+import io.github.kubeletauthproxy.authz.KubeletAuthorization;
+import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import io.github.kubeletauthproxy.authz.SubjectAccessReviews;
+import io.github.kubeletauthproxy.request.RequestScreen;
+import io.github.kubeletauthproxy.request.Screening;
+import io.github.kubeletauthproxy.server.ProxyResponses;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * {@code explain [--node N] [--user U] [--group G]... [--header 'Name: value']... [--fine-grained=true|false]
+ * [--streams-require-create=true|false] METHOD PATH[?QUERY]}: prints, one JSON object per line and in
+ * evaluation order, the SubjectAccessReviews the proxy would send, through the same screening and attribute
+ * code as the server; or, for a request the proxy refuses before any review, {@code {"status":…,"message":…}}
+ * with exit code 3. Without {@code --user} the caller is {@code system:anonymous}.
+ */
+public final class ExplainCommand {
+
+    public static final int REFUSED = 3;
+    public static final int USAGE = 2;
+
+    private ExplainCommand() {
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String node = System.getenv().getOrDefault("NODE_NAME", "node");
+        String user = null;
+        List<String> groups = new ArrayList<>();
+        HttpHeaders headers = new HttpHeaders();
+        boolean fineGrained = true;
+        boolean streamsRequireCreate = true;
+        List<String> positional = new ArrayList<>();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.startsWith("--") && arg.contains("=")) {
+                    String name = arg.substring(0, arg.indexOf('='));
+                    String value = arg.substring(arg.indexOf('=') + 1);
+                    switch (name) {
+                        case "--node" -> node = value;
+                        case "--user" -> user = value;
+                        case "--group" -> groups.add(value);
+                        case "--header" -> addHeader(headers, value);
+                        case "--fine-grained" -> fineGrained = parseBoolean(name, value);
+                        case "--streams-require-create" -> streamsRequireCreate = parseBoolean(name, value);
+                        default -> throw new IllegalArgumentException("unknown option " + name);
+                    }
+                } else if (arg.startsWith("--")) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(arg + " needs a value");
+                    }
+                    String value = args[++i];
+                    switch (arg) {
+                        case "--node" -> node = value;
+                        case "--user" -> user = value;
+                        case "--group" -> groups.add(value);
+                        case "--header" -> addHeader(headers, value);
+                        case "--fine-grained" -> fineGrained = parseBoolean(arg, value);
+                        case "--streams-require-create" -> streamsRequireCreate = parseBoolean(arg, value);
+                        default -> throw new IllegalArgumentException("unknown option " + arg);
+                    }
+                } else {
+                    positional.add(arg);
+                }
+            }
+            if (positional.size() != 2) {
+                throw new IllegalArgumentException("expected METHOD and PATH");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("explain: " + e.getMessage());
+            err.println("usage: explain [--node NAME] [--user U] [--group G]... [--header 'Name: value']... "
+                    + "[--fine-grained=true|false] [--streams-require-create=true|false] METHOD PATH[?QUERY]");
+            return USAGE;
+        }
+        String method = positional.get(0);
+        String rawPath;
+        try {
+            rawPath = URI.create(positional.get(1)).getRawPath();
+        } catch (IllegalArgumentException e) {
+            rawPath = null;
+        }
+        RequestScreen screen = new RequestScreen(new KubeletRequestAttributes.Options(fineGrained, streamsRequireCreate));
+        Screening screening = rawPath == null
+                ? new Screening.Refused(400, "BadRequest", "unparseable request target")
+                : screen.screen(method, rawPath, headers);
+        if (screening instanceof Screening.Refused refused) {
+            out.println("{\"status\": " + refused.status() + ", \"message\": " + ProxyResponses.jsonString(refused.message()) + "}");
+            return REFUSED;
+        }
+        Screening.Accepted accepted = (Screening.Accepted) screening;
+        UserInfo caller = user == null
+                ? UserInfo.anonymous()
+                : new UserInfo(user, "", groups, Map.of()).withGroup(UserInfo.AUTHENTICATED_GROUP);
+        for (AccessReview review : KubeletAuthorization.reviews(caller, accepted.attributes(), node)) {
+            out.println(Serialization.asJson(SubjectAccessReviews.toResource(review)));
+        }
+        return 0;
+    }
+
+    private static void addHeader(HttpHeaders headers, String header) {
+        int colon = header.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--header takes 'Name: value', got '" + header + "'");
+        }
+        headers.add(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+    }
+
+    private static boolean parseBoolean(String option, String value) {
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(option + " takes true or false, got '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
+    }
+}

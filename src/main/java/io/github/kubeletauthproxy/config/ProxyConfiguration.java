@@ -1,0 +1,221 @@
+package io.github.kubeletauthproxy.config;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
+import io.github.kubeletauthproxy.audit.AuditWebFilter;
+import io.github.kubeletauthproxy.authn.AnonymousAuthenticator;
+import io.github.kubeletauthproxy.authn.AuthenticatedGroupAdder;
+import io.github.kubeletauthproxy.authn.Authenticator;
+import io.github.kubeletauthproxy.authn.BearerTokenAuthenticator;
+import io.github.kubeletauthproxy.authn.CachingTokenAuthenticator;
+import io.github.kubeletauthproxy.authn.TokenAuthenticator;
+import io.github.kubeletauthproxy.authn.TokenReviewAuthenticator;
+import io.github.kubeletauthproxy.authn.UnionAuthenticator;
+import io.github.kubeletauthproxy.authn.WebSocketTokenAuthenticator;
+import io.github.kubeletauthproxy.authn.X509Authenticator;
+import io.github.kubeletauthproxy.authz.Authorizer;
+import io.github.kubeletauthproxy.authz.CachingAuthorizer;
+import io.github.kubeletauthproxy.authz.KubeletAuthorization;
+import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import io.github.kubeletauthproxy.authz.SubjectAccessReviewAuthorizer;
+import io.github.kubeletauthproxy.metrics.CacheMeters;
+import io.github.kubeletauthproxy.metrics.MeteredAuthenticator;
+import io.github.kubeletauthproxy.metrics.MeteredAuthorizer;
+import io.github.kubeletauthproxy.metrics.UpstreamTimer;
+import io.github.kubeletauthproxy.request.RequestScreen;
+import io.github.kubeletauthproxy.server.ApiServerHealth;
+import io.github.kubeletauthproxy.server.ManagementPort;
+import io.github.kubeletauthproxy.server.ScreeningWebFilter;
+import io.github.kubeletauthproxy.server.ServerTls;
+import io.github.kubeletauthproxy.tls.FileReloader;
+import io.github.kubeletauthproxy.tls.Reloadable;
+import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
+import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
+import io.github.kubeletauthproxy.upstream.UpstreamCredentials;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** Wires the proxy from its settings: the decorator chains, the TLS material and the API-server client. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ProxyProperties.class)
+public class ProxyConfiguration {
+
+    private static final String KEY = ProxyProperties.PREFIX;
+
+    @Bean
+    ManagementPort managementPort() {
+        return new ManagementPort();
+    }
+
+    @Bean
+    ReloadingKeyManager servingCertificate(ProxyProperties properties) {
+        Path cert = readable(properties.tls().certFile(), KEY + ".tls.cert-file");
+        Path key = readable(properties.tls().keyFile(), KEY + ".tls.key-file");
+        try {
+            return new ReloadingKeyManager("serving", cert, key);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(KEY + ".tls.cert-file/key-file: " + e.getMessage(), e);
+        }
+    }
+
+    /** The client CA bundle, or an empty holder when client certificates are not requested. */
+    public record ClientCa(ReloadingTrustManager trustManager) {
+    }
+
+    @Bean
+    ClientCa clientCa(ProxyProperties properties) {
+        String caFile = properties.tls().clientCaFile();
+        if (caFile == null) {
+            return new ClientCa(null);
+        }
+        try {
+            return new ClientCa(new ReloadingTrustManager("client", readable(caFile, KEY + ".tls.client-ca-file")));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(KEY + ".tls.client-ca-file: " + e.getMessage(), e);
+        }
+    }
+
+    @Bean
+    ServerTls serverTls(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
+            @Value("${management.server.port:-1}") int managementPort) {
+        return new ServerTls(properties, managementPort, servingCertificate, clientCa.trustManager());
+    }
+
+    @Bean(destroyMethod = "close")
+    FileReloader fileReloader(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
+            UpstreamCredentials upstreamCredentials) {
+        List<Reloadable> reloadables = new ArrayList<>();
+        reloadables.add(servingCertificate);
+        if (clientCa.trustManager() != null) {
+            reloadables.add(clientCa.trustManager());
+        }
+        reloadables.addAll(upstreamCredentials.reloadables());
+        return new FileReloader(reloadables, properties.tls().reloadInterval());
+    }
+
+    @Bean(destroyMethod = "close")
+    KubernetesClient kubernetesClient(ProxyProperties properties) {
+        ProxyProperties.ApiServer apiServer = properties.apiServer();
+        Config base;
+        if (apiServer.kubeconfig() != null) {
+            readable(apiServer.kubeconfig(), KEY + ".api-server.kubeconfig");
+            base = Config.fromKubeconfig(new File(apiServer.kubeconfig()));
+        } else {
+            base = Config.autoConfigure(null);
+        }
+        int timeout = (int) apiServer.requestTimeout().toMillis();
+        Config config = new ConfigBuilder(base)
+                // retries are ours (transient failures only); fabric8's would retry underneath them
+                .withRequestRetryBackoffLimit(0)
+                .withRequestTimeout(timeout)
+                .withConnectionTimeout(timeout)
+                .withMaxConcurrentRequests(Math.max(64, apiServer.maxConcurrentCalls()))
+                .build();
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    }
+
+    @Bean(destroyMethod = "dispose")
+    Scheduler apiServerScheduler(ProxyProperties properties) {
+        return Schedulers.newBoundedElastic(properties.apiServer().maxConcurrentCalls(), 10_000, "apiserver");
+    }
+
+    @Bean
+    ApiServerCalls apiServerCalls(ProxyProperties properties, Scheduler apiServerScheduler) {
+        ProxyProperties.ApiServer apiServer = properties.apiServer();
+        return new ApiServerCalls(apiServerScheduler, apiServer.retries(), apiServer.retryInitialBackoff(),
+                apiServer.requestTimeout().plus(Duration.ofSeconds(1)));
+    }
+
+    @Bean
+    ApiServerHealth apiServerHealthIndicator(KubernetesClient client, ApiServerCalls calls) {
+        return new ApiServerHealth(client, calls);
+    }
+
+    @Bean
+    Authenticator authenticator(ProxyProperties properties, KubernetesClient client, ApiServerCalls calls,
+            MeterRegistry registry) {
+        ProxyProperties.Authentication authentication = properties.authentication();
+        List<Authenticator> credentialMethods = new ArrayList<>();
+        if (properties.tls().clientCaFile() != null) {
+            credentialMethods.add(new X509Authenticator());
+        }
+        ProxyProperties.Token token = authentication.token();
+        if (token.enabled()) {
+            TokenAuthenticator tokens = new CachingTokenAuthenticator(
+                    new TokenReviewAuthenticator(client, calls, token.audiences()),
+                    token.audiences(), token.successTtl(), token.failureTtl(), token.cacheSize(), Ticker.systemTicker(),
+                    CacheMeters.forCache("token", registry));
+            credentialMethods.add(new BearerTokenAuthenticator(tokens));
+            credentialMethods.add(new WebSocketTokenAuthenticator(tokens));
+        }
+        List<Authenticator> chain = new ArrayList<>();
+        chain.add(new AuthenticatedGroupAdder(new UnionAuthenticator(credentialMethods)));
+        if (authentication.anonymous()) {
+            chain.add(new AnonymousAuthenticator());
+        }
+        return new MeteredAuthenticator(new UnionAuthenticator(chain), registry);
+    }
+
+    @Bean
+    KubeletAuthorization kubeletAuthorization(ProxyProperties properties, KubernetesClient client, ApiServerCalls calls,
+            MeterRegistry registry) {
+        ProxyProperties.Authorization authorization = properties.authorization();
+        Authorizer authorizer = new MeteredAuthorizer(
+                new CachingAuthorizer(new SubjectAccessReviewAuthorizer(client, calls),
+                        authorization.allowTtl(), authorization.denyTtl(), authorization.cacheSize(), Ticker.systemTicker(),
+                        CacheMeters.forCache("authorization", registry)),
+                registry);
+        return new KubeletAuthorization(authorizer, properties.nodeName());
+    }
+
+    @Bean
+    RequestScreen requestScreen(ProxyProperties properties) {
+        return new RequestScreen(options(properties));
+    }
+
+    public static KubeletRequestAttributes.Options options(ProxyProperties properties) {
+        return new KubeletRequestAttributes.Options(properties.authorization().fineGrained(),
+                properties.authorization().streamsRequireCreate());
+    }
+
+    @Bean
+    ScreeningWebFilter screeningWebFilter(RequestScreen requestScreen, ManagementPort managementPort) {
+        return new ScreeningWebFilter(requestScreen, managementPort);
+    }
+
+    @Bean
+    AuditWebFilter auditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
+        return new AuditWebFilter(managementPort, registry);
+    }
+
+    @Bean
+    UpstreamTimer upstreamTimer(MeterRegistry registry) {
+        return new UpstreamTimer(registry);
+    }
+
+    static Path readable(String file, String key) {
+        Path path = Path.of(file);
+        if (!Files.isReadable(path)) {
+            throw new IllegalStateException(key + ": cannot read file '" + file + "'");
+        }
+        return path;
+    }
+}

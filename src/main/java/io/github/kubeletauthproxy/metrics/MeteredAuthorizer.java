@@ -1,0 +1,39 @@
+package io.github.kubeletauthproxy.metrics;
+
+import io.github.kubeletauthproxy.authz.AccessReview;
+import io.github.kubeletauthproxy.authz.Authorizer;
+import io.github.kubeletauthproxy.authz.Decision;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import reactor.core.publisher.Mono;
+
+/** Times each access review by subresource and decision (allow, deny, no_opinion, error). */
+public final class MeteredAuthorizer implements Authorizer {
+
+    private final Authorizer delegate;
+    private final MeterRegistry registry;
+
+    public MeteredAuthorizer(Authorizer delegate, MeterRegistry registry) {
+        this.delegate = delegate;
+        this.registry = registry;
+    }
+
+    @Override
+    public Mono<Decision> authorize(AccessReview review) {
+        return Mono.defer(() -> {
+            Timer.Sample sample = Timer.start(registry);
+            return delegate.authorize(review)
+                    .doOnNext(decision -> sample.stop(timer(review, decision.kind().name().toLowerCase())))
+                    .doOnError(e -> sample.stop(timer(review, "error")));
+        });
+    }
+
+    private Timer timer(AccessReview review, String decision) {
+        return Timer.builder("kubelet_auth_proxy_authorization_duration")
+                .description("Time to decide one nodes/<subresource> review, API-server calls and cache included")
+                .tag("subresource", review.subresource())
+                .tag("decision", decision)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.kubeletauthproxy.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/** Times forwarded requests until the kubelet's response headers are sent on (not the whole stream). */
+public final class UpstreamTimer implements GlobalFilter, Ordered {
+
+    private final MeterRegistry registry;
+
+    public UpstreamTimer(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        Timer.Sample sample = Timer.start(registry);
+        exchange.getResponse().beforeCommit(() -> {
+            HttpStatusCode status = exchange.getResponse().getStatusCode();
+            sample.stop(Timer.builder("kubelet_auth_proxy_upstream_duration")
+                    .description("Time from forwarding a request to the kubelet until its response headers")
+                    .tag("code", status == null ? "none" : Integer.toString(status.value()))
+                    .publishPercentileHistogram()
+                    .register(registry));
+            return Mono.empty();
+        });
+        return chain.filter(exchange);
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE + 1;
+    }
+}

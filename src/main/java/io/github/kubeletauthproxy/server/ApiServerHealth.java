@@ -1,0 +1,44 @@
+package io.github.kubeletauthproxy.server;
+
+import java.time.Duration;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Readiness: the proxy is ready once the API server has answered at least once (the serving certificate is
+ * loaded before the server starts at all). Until then it asks for the API server's version every few seconds.
+ */
+public final class ApiServerHealth implements HealthIndicator, AutoCloseable {
+
+    private final ApiServerCalls calls;
+    private final Disposable probe;
+
+    public ApiServerHealth(KubernetesClient client, ApiServerCalls calls) {
+        this.calls = calls;
+        this.probe = Flux.interval(Duration.ZERO, Duration.ofSeconds(3))
+                .onBackpressureDrop()
+                .takeUntil(tick -> calls.hasAnswered())
+                .concatMap(tick -> calls.call(client::getKubernetesVersion)
+                        .doOnNext(version -> calls.markAnswered())
+                        .onErrorResume(e -> Mono.empty()))
+                .subscribe();
+    }
+
+    @Override
+    public Health health() {
+        return calls.hasAnswered()
+                ? Health.up().build()
+                : Health.outOfService().withDetail("apiServer", "has not answered yet").build();
+    }
+
+    @Override
+    public void close() {
+        probe.dispose();
+    }
+}

@@ -1,0 +1,13 @@
+package io.github.kubeletauthproxy.tls;
+
+import java.io.IOException;
+
+/** TLS material (or a credential) read from files that may be replaced while the proxy runs. */
+public interface Reloadable {
+
+    /** Re-reads the files; returns true when something changed. Throws, keeping the old material, on bad files. */
+    boolean reload() throws IOException;
+
+    /** What this is, for logs. */
+    String describe();
+}

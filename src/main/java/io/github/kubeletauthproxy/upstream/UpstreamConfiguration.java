@@ -1,0 +1,98 @@
+package io.github.kubeletauthproxy.upstream;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+
+import io.github.kubeletauthproxy.config.ProxyProperties;
+import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
+import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.netty.http.Http11SslContextSpec;
+import reactor.netty.http.HttpProtocol;
+
+/**
+ * Forwarding to the kubelet through Spring Cloud Gateway: one route to the kubelet URL (the request's raw
+ * path and query are kept as they are), a client that speaks HTTP/1.1 over TLS with the proxy's own
+ * credentials, never follows redirects and has no response timeout (log follows and streams stay open).
+ */
+@Configuration(proxyBeanMethods = false)
+public class UpstreamConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConfiguration.class);
+
+    @Bean
+    RouteLocator kubeletRoute(RouteLocatorBuilder routes, ProxyProperties properties) {
+        return routes.routes()
+                .route("kubelet", route -> route.alwaysTrue().uri(properties.upstream().url()))
+                .build();
+    }
+
+    @Bean
+    UpstreamCredentials upstreamCredentials(ProxyProperties properties) {
+        ProxyProperties.Upstream upstream = properties.upstream();
+        String key = ProxyProperties.PREFIX + ".upstream";
+        try {
+            ReloadingTrustManager ca = upstream.caFile() == null ? null
+                    : new ReloadingTrustManager("upstream", Path.of(upstream.caFile()));
+            ReloadingKeyManager certificate = upstream.hasClientCertificate()
+                    ? new ReloadingKeyManager("upstream client", Path.of(upstream.clientCertFile()), Path.of(upstream.clientKeyFile()))
+                    : null;
+            UpstreamToken token = upstream.tokenFile() == null ? null : new UpstreamToken(Path.of(upstream.tokenFile()));
+            return new UpstreamCredentials(ca, certificate, token);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(key + " (ca-file, client-cert-file, client-key-file, token-file): " + e.getMessage(), e);
+        }
+    }
+
+    @Bean
+    UpstreamRequestHeaders upstreamRequestHeaders(UpstreamCredentials credentials) {
+        return new UpstreamRequestHeaders(credentials.bearerToken());
+    }
+
+    @Bean
+    UpstreamFailures upstreamFailures(ProxyProperties properties) {
+        return new UpstreamFailures(properties.upstream().url().toString());
+    }
+
+    @Bean
+    HttpClientCustomizer upstreamTls(ProxyProperties properties, UpstreamCredentials credentials) {
+        ProxyProperties.Upstream upstream = properties.upstream();
+        boolean insecure = upstream.insecureSkipTlsVerify();
+        if (insecure) {
+            log.warn("kubelet-auth-proxy.upstream.insecure-skip-tls-verify=true: the kubelet's certificate is NOT verified");
+        }
+        Http11SslContextSpec spec = Http11SslContextSpec.forClient().configure(builder -> {
+            credentials.certificate().ifPresent(builder::keyManager);
+            if (insecure) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            } else {
+                builder.trustManager(credentials.caBundle().orElseThrow());
+            }
+            builder.protocols("TLSv1.3", "TLSv1.2");
+        });
+        Duration connectTimeout = upstream.connectTimeout();
+        return client -> client
+                .protocol(HttpProtocol.HTTP11)
+                .followRedirect(false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .secure(ssl -> ssl.sslContext(spec).handlerConfigurator(handler -> {
+                    // set explicitly either way: the kubelet's certificate must name the address we dial
+                    SSLEngine engine = handler.engine();
+                    SSLParameters parameters = engine.getSSLParameters();
+                    parameters.setEndpointIdentificationAlgorithm(insecure ? null : "HTTPS");
+                    engine.setSSLParameters(parameters);
+                }));
+    }
+}

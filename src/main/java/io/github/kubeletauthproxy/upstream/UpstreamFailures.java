@@ -1,0 +1,59 @@
+package io.github.kubeletauthproxy.upstream;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
+
+import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.netty.channel.ConnectTimeoutException;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Turns a failure to reach the kubelet into a 502 that names the kubelet, instead of a generic 500. Only
+ * while nothing has been sent to the client yet; a stream that breaks later is simply closed.
+ */
+public final class UpstreamFailures implements GlobalFilter, Ordered {
+
+    private final String upstream;
+
+    public UpstreamFailures(String upstream) {
+        this.upstream = upstream;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        return chain.filter(exchange).onErrorResume(
+                e -> isUnreachable(e) && !exchange.getResponse().isCommitted(),
+                e -> ProxyResponses.status(exchange, 502, "BadGateway",
+                        "cannot reach the kubelet at " + upstream + ": " + describe(e)));
+    }
+
+    static boolean isUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof ConnectTimeoutException || t instanceof SSLException
+                    || t instanceof TimeoutException || t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+}
