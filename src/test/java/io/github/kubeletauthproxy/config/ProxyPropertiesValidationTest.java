@@ -1,0 +1,77 @@
+package io.github.kubeletauthproxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.context.annotation.Configuration;
+
+/** A bad setting stops the process with a message that names the key. */
+class ProxyPropertiesValidationTest {
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(ProxyProperties.class)
+    static class Bind {
+    }
+
+    final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+            .withUserConfiguration(Bind.class)
+            .withPropertyValues(
+                    "kubelet-auth-proxy.node-name=n", "kubelet-auth-proxy.listen.address=0.0.0.0",
+                    "kubelet-auth-proxy.listen.port=10443", "kubelet-auth-proxy.tls.cert-file=c",
+                    "kubelet-auth-proxy.tls.key-file=k", "kubelet-auth-proxy.tls.min-version=TLSv1.2",
+                    "kubelet-auth-proxy.tls.reload-interval=10s",
+                    "kubelet-auth-proxy.authentication.token.success-ttl=2m",
+                    "kubelet-auth-proxy.authentication.token.failure-ttl=2m",
+                    "kubelet-auth-proxy.authentication.token.cache-size=10",
+                    "kubelet-auth-proxy.authorization.forbidden-message=current",
+                    "kubelet-auth-proxy.authorization.allow-ttl=5m", "kubelet-auth-proxy.authorization.deny-ttl=30s",
+                    "kubelet-auth-proxy.authorization.cache-size=10",
+                    "kubelet-auth-proxy.upstream.url=https://127.0.0.1:10250", "kubelet-auth-proxy.upstream.ca-file=ca",
+                    "kubelet-auth-proxy.upstream.connect-timeout=5s",
+                    "kubelet-auth-proxy.api-server.request-timeout=10s", "kubelet-auth-proxy.api-server.max-concurrent-calls=4",
+                    "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms");
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "kubelet-auth-proxy.node-name|''|kubelet-auth-proxy.node-name",
+            "kubelet-auth-proxy.listen.port|70000|kubelet-auth-proxy.listen.port",
+            "kubelet-auth-proxy.tls.min-version|TLSv1.1|kubelet-auth-proxy.tls.minVersion",
+            "kubelet-auth-proxy.upstream.url|http://127.0.0.1:10250|kubelet-auth-proxy.upstream.url",
+            "kubelet-auth-proxy.upstream.ca-file|''|kubelet-auth-proxy.upstream.ca-file",
+            "kubelet-auth-proxy.upstream.client-cert-file|/x.crt|kubelet-auth-proxy.upstream.client-key-file",
+            "kubelet-auth-proxy.authorization.deny-ttl|-1s|kubelet-auth-proxy.authorization.deny-ttl",
+            "kubelet-auth-proxy.authorization.forbidden-message|fancy|kubelet-auth-proxy.authorization.forbidden-message",
+            "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval"})
+    void aBadValueFailsWithTheKeyInTheMessage(String key, String value, String named) {
+        runner.withPropertyValues(key + "=" + value).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains(named);
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource({"kubelet-auth-proxy.listen.port,10443"})
+    void theBaselineBinds(String key, String value) {
+        runner.withPropertyValues(key + "=" + value).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(ProxyProperties.class).upstream().url().toString()).isEqualTo("https://127.0.0.1:10250");
+        });
+    }
+
+    static String messages(Throwable failure) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+            if (t instanceof org.springframework.boot.context.properties.bind.validation.BindValidationException bind) {
+                bind.getValidationErrors().forEach(error -> all.append(error.toString()).append('\n'));
+            }
+        }
+        return all.toString();
+    }
+}

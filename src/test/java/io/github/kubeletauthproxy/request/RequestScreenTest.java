@@ -1,0 +1,65 @@
+package io.github.kubeletauthproxy.request;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.http.HttpHeaders;
+
+class RequestScreenTest {
+
+    private final RequestScreen screen = new RequestScreen(KubeletRequestAttributes.Options.DEFAULTS);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/stats/../exec/ns/pod/c", "/pods/./x", "/./pods", "/pods/..", "//pods", "/pods//x",
+            "/%2e%2e/exec", "/%2E/pods", "/logs%2fkubelet.log", "/logs%2F..", "/pods%5c..", "/pods;x=1", "/pods;",
+            "/%70ods", "/p%6fds", "/pods%", "/pods%2", "/pods%zz", "/pods%00", "/pods%0a", "/pods%25", "/pods\\x",
+            "/pods x", "/pods\t", "/p\u00f6ds", "pods", "", "/logs/%ff"})
+    void nonCanonicalPathsAreRefusedWith400(String rawPath) {
+        Screening screening = screen.screen("GET", rawPath, new HttpHeaders());
+
+        assertThat(screening).isInstanceOfSatisfying(Screening.Refused.class, refused -> {
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.message()).startsWith("non-canonical request path");
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/pods,/pods", "/logs/,/logs/", "/logs/a%20b.log,/logs/a b.log", "/logs/%C3%A9.log,/logs/é.log",
+            "/containerLogs/default/pod/c,/containerLogs/default/pod/c", "/runningpods/,/runningpods/",
+            "/metrics/cadvisor,/metrics/cadvisor"})
+    void canonicalPathsPassDecodedOnlyWhereEscapingIsNeeded(String rawPath, String decoded) {
+        Screening screening = screen.screen("GET", rawPath, new HttpHeaders());
+
+        assertThat(screening).isInstanceOfSatisfying(Screening.Accepted.class,
+                accepted -> assertThat(accepted.path()).isEqualTo(decoded));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"HEAD", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"})
+    void methodsWithoutAVerbAreRefusedWith405(String method) {
+        assertThat(screen.screen(method, "/pods", new HttpHeaders()))
+                .isInstanceOfSatisfying(Screening.Refused.class, refused -> assertThat(refused.status()).isEqualTo(405));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/pods,websocket,400", "/stats/summary,SPDY/3.1,400", "/containerLogs/a/b/c,websocket,400",
+            "/exec/a/b/c,h2c,400", "/exec/a/b/c,websocket,0", "/exec/a/b/c,SPDY/3.1,0", "/attach/a/b/c,WebSocket,0",
+            "/portForward/a/b,spdy/3.1,0"})
+    void upgradeIsOnlyForStreamingEndpointsAndKnownProtocols(String path, String upgrade, int refusedWith) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(HttpHeaders.UPGRADE, upgrade);
+        headers.add(HttpHeaders.CONNECTION, "Upgrade");
+
+        Screening screening = screen.screen("GET", path, headers);
+
+        if (refusedWith == 0) {
+            assertThat(screening).isInstanceOf(Screening.Accepted.class);
+        } else {
+            assertThat(screening).isInstanceOfSatisfying(Screening.Refused.class,
+                    refused -> assertThat(refused.status()).isEqualTo(refusedWith));
+        }
+    }
+}
