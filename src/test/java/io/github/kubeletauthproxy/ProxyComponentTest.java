@@ -217,6 +217,19 @@ class ProxyComponentTest {
     }
 
     @Test
+    void anApiServerErrorDuringAuthenticationIs503AndIsNotForwarded() {
+        API.addToken("fred-token", "fred", List.of(), List.of());
+        API.grant("fred", "get", "pods");
+        API.failWith(503);
+
+        var response = client().get("/pods", "Authorization", bearer("fred-token"));
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).contains("\"kind\":\"Status\"").contains("TokenReview");
+        assertThat(KUBELET.received()).isEmpty();
+    }
+
+    @Test
     void methodsWithoutAKubeletVerbAre405BeforeAnyReview() throws Exception {
         API.addToken("alice-token", "alice", List.of(), List.of());
         for (String method : List.of("HEAD", "OPTIONS", "TRACE", "PROPFIND")) {

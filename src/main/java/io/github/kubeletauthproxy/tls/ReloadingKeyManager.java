@@ -53,8 +53,14 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager implements
         if (loaded != null && Arrays.equals(loaded.source(), source)) {
             return false;
         }
-        List<X509Certificate> chain = PemContent.of(new String(certBytes)).getCertificates();
-        PrivateKey key = PemContent.of(new String(keyBytes)).getPrivateKey();
+        List<X509Certificate> chain;
+        PrivateKey key;
+        try {
+            chain = PemContent.of(new String(certBytes)).getCertificates();
+            key = PemContent.of(new String(keyBytes)).getPrivateKey();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot read PEM from " + certFile + " / " + keyFile + ": " + e.getMessage(), e);
+        }
         if (chain == null || chain.isEmpty()) {
             throw new IOException(certFile + " holds no PEM certificate");
         }

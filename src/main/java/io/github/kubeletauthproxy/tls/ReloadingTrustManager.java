@@ -38,7 +38,12 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager implem
         if (Arrays.equals(bytes, source)) {
             return false;
         }
-        List<X509Certificate> cas = PemContent.of(new String(bytes)).getCertificates();
+        List<X509Certificate> cas;
+        try {
+            cas = PemContent.of(new String(bytes)).getCertificates();
+        } catch (RuntimeException e) {
+            cas = null;
+        }
         if (cas == null || cas.isEmpty()) {
             throw new IOException(caFile + " holds no PEM certificate");
         }

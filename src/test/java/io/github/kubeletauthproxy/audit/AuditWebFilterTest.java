@@ -1,0 +1,35 @@
+package io.github.kubeletauthproxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import io.github.kubeletauthproxy.authn.UserInfo;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+
+class AuditWebFilterTest {
+
+    @Test
+    void theLineCarriesTheDecisionAndCommandParametersButNoCredential() {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest
+                .get("/exec/default/pod/c?command=rm&command=-rf&stdin=true&access_token=secret")
+                .header("Authorization", "Bearer very-secret"));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.attributes("create", List.of("proxy"));
+        record.user(new UserInfo("jane", "", List.of("devs", "system:authenticated"), Map.of()));
+        record.decision(AuditRecord.DecisionKind.ALLOW);
+        record.allowedSubresource("proxy");
+
+        String line = AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 101, 42, "ON_COMPLETE");
+
+        assertThat(line).contains("\"user\":\"jane\"", "\"groups\":[\"devs\",\"system:authenticated\"]",
+                "\"verb\":\"create\"", "\"subresources\":[\"proxy\"]", "\"path\":\"/exec/default/pod/c\"",
+                "\"commandParameters\":{\"command\":[\"rm\",\"-rf\"]}", "\"decision\":\"allow\"", "\"status\":101",
+                "\"durationMs\":42");
+        assertThat(line).doesNotContain("secret");
+    }
+}
