@@ -43,34 +43,28 @@ public final class ExplainCommand {
         try {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
-                if (arg.startsWith("--") && arg.contains("=")) {
-                    String name = arg.substring(0, arg.indexOf('='));
-                    String value = arg.substring(arg.indexOf('=') + 1);
-                    switch (name) {
-                        case "--node" -> node = value;
-                        case "--user" -> user = value;
-                        case "--group" -> groups.add(value);
-                        case "--header" -> addHeader(headers, value);
-                        case "--fine-grained" -> fineGrained = parseBoolean(name, value);
-                        case "--streams-require-create" -> streamsRequireCreate = parseBoolean(name, value);
-                        default -> throw new IllegalArgumentException("unknown option " + name);
-                    }
-                } else if (arg.startsWith("--")) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException(arg + " needs a value");
-                    }
-                    String value = args[++i];
-                    switch (arg) {
-                        case "--node" -> node = value;
-                        case "--user" -> user = value;
-                        case "--group" -> groups.add(value);
-                        case "--header" -> addHeader(headers, value);
-                        case "--fine-grained" -> fineGrained = parseBoolean(arg, value);
-                        case "--streams-require-create" -> streamsRequireCreate = parseBoolean(arg, value);
-                        default -> throw new IllegalArgumentException("unknown option " + arg);
-                    }
-                } else {
+                if (!arg.startsWith("--")) {
                     positional.add(arg);
+                    continue;
+                }
+                // both --name=value and --name value
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                String value;
+                if (arg.contains("=")) {
+                    value = arg.substring(arg.indexOf('=') + 1);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new IllegalArgumentException(arg + " needs a value");
+                }
+                switch (name) {
+                    case "--node" -> node = value;
+                    case "--user" -> user = value;
+                    case "--group" -> groups.add(value);
+                    case "--header" -> addHeader(headers, value);
+                    case "--fine-grained" -> fineGrained = parseBoolean(name, value);
+                    case "--streams-require-create" -> streamsRequireCreate = parseBoolean(name, value);
+                    default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             }
             if (positional.size() != 2) {
