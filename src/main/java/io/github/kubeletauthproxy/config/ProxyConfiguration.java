@@ -1,6 +1,5 @@
 package io.github.kubeletauthproxy.config;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
+import io.github.kubeletauthproxy.apiserver.KubernetesClients;
 import io.github.kubeletauthproxy.audit.AuditWebFilter;
 import io.github.kubeletauthproxy.authn.AnonymousAuthenticator;
 import io.github.kubeletauthproxy.authn.AuthenticatedGroupAdder;
@@ -114,22 +110,16 @@ public class ProxyConfiguration {
     @Bean(destroyMethod = "close")
     KubernetesClient kubernetesClient(ProxyProperties properties) {
         ProxyProperties.ApiServer apiServer = properties.apiServer();
-        Config base;
         if (apiServer.kubeconfig() != null) {
             readable(apiServer.kubeconfig(), KEY + ".api-server.kubeconfig");
-            base = Config.fromKubeconfig(new File(apiServer.kubeconfig()));
-        } else {
-            base = Config.autoConfigure(null);
         }
         int timeout = (int) apiServer.requestTimeout().toMillis();
-        Config config = new ConfigBuilder(base)
+        return KubernetesClients.create(apiServer.kubeconfig(), config -> config
                 // retries are ours (transient failures only); fabric8's would retry underneath them
                 .withRequestRetryBackoffLimit(0)
                 .withRequestTimeout(timeout)
                 .withConnectionTimeout(timeout)
-                .withMaxConcurrentRequests(Math.max(64, apiServer.maxConcurrentCalls()))
-                .build();
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+                .withMaxConcurrentRequests(Math.max(64, apiServer.maxConcurrentCalls())));
     }
 
     @Bean(destroyMethod = "dispose")

@@ -1,0 +1,183 @@
+package io.github.kubeletauthproxy.e2e;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.springframework.boot.ssl.pem.PemContent;
+
+/**
+ * Makes identities in the real API server: ServiceAccounts with TokenRequest tokens (with audiences) and x509
+ * users signed by the cluster CA, bound to ClusterRoles on {@code nodes/<subresource>} with chosen verbs.
+ */
+public final class Identities {
+
+    public static final String NAMESPACE = "kap-e2e";
+    private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
+
+    private final KubernetesClient admin;
+    private final X509Certificate clusterCa;
+    private final PrivateKey clusterCaKey;
+
+    /** {@code verbs} on {@code nodes/<subresource>}. */
+    public record Grant(String subresource, List<String> verbs) {
+        public static Grant of(String subresource, String... verbs) {
+            return new Grant(subresource, List.of(verbs));
+        }
+    }
+
+    /** An x509 identity: certificate and key, usable as a client TLS identity. */
+    public record X509User(String name, X509Certificate certificate, PrivateKey key) {
+    }
+
+    Identities(KubernetesClient admin, Map<String, String> env) {
+        this.admin = admin;
+        try {
+            this.clusterCa = PemContent.load(Path.of(env.get("CLUSTER_CA_FILE"))).getCertificates().get(0);
+            this.clusterCaKey = PemContent.load(Path.of(env.get("CLUSTER_CA_KEY_FILE"))).getPrivateKey();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the cluster CA: " + e.getMessage(), e);
+        }
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+                .createOr(existing -> existing.update());
+    }
+
+    /** A ServiceAccount bound to {@code grants}; returns a fresh token for {@code audiences} (empty: the API server's). */
+    public String serviceAccountToken(String name, List<String> audiences, Grant... grants) {
+        admin.serviceAccounts().inNamespace(NAMESPACE)
+                .resource(new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(existing -> existing.update());
+        bind("ServiceAccount", name, grants);
+        var request = new TokenRequestBuilder().withNewSpec().withAudiences(audiences.isEmpty() ? null : audiences)
+                .withExpirationSeconds(3600L).endSpec().build();
+        return admin.serviceAccounts().inNamespace(NAMESPACE).withName(name).tokenRequest(request).getStatus().getToken();
+    }
+
+    public static String serviceAccountUser(String name) {
+        return "system:serviceaccount:" + NAMESPACE + ":" + name;
+    }
+
+    /** Binds a group (e.g. a cert's O) to {@code grants}. */
+    public void bindGroup(String group, Grant... grants) {
+        bind("Group", group, grants);
+    }
+
+    /** An x509 user signed by the cluster CA (CN = name, O = groups), with the user bound to {@code grants}. */
+    public X509User x509User(String name, List<String> groups, Grant... grants) {
+        if (grants.length > 0) {
+            bind("User", name, grants);
+        }
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(256);
+            KeyPair keys = generator.generateKeyPair();
+            X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
+            groups.forEach(group -> subject.addRDN(BCStyle.O, group));
+            subject.addRDN(BCStyle.CN, name);
+            var builder = new JcaX509v3CertificateBuilder(new X500Name(clusterCa.getSubjectX500Principal().getName()),
+                    BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(Instant.now().minus(Duration.ofMinutes(5))),
+                    Date.from(Instant.now().plus(Duration.ofDays(1))), subject.build(), keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            String algorithm = clusterCaKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+            X509Certificate certificate = new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(clusterCaKey)));
+            return new X509User(name, certificate, keys.getPrivate());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An SSLContext trusting the PEM CA bundles given and presenting {@code user} (may be null). */
+    public static SSLContext sslContext(X509User user, Path... trustedCaFiles) {
+        try {
+            KeyStore keyStore = KeyStore.getInstance("PKCS12");
+            keyStore.load(null, null);
+            if (user != null) {
+                keyStore.setKeyEntry("user", user.key(), new char[0], new X509Certificate[] {user.certificate()});
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keyStore, new char[0]);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (Path file : trustedCaFiles) {
+                for (X509Certificate ca : PemContent.load(file).getCertificates()) {
+                    trust.setCertificateEntry("ca-" + i++, ca);
+                }
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes {@code user} as PEM files (for kubectl). */
+    public static void writePem(X509User user, Path certFile, Path keyFile) throws Exception {
+        Files.writeString(certFile, io.github.kubeletauthproxy.support.TestPki.pem(user.certificate()));
+        Files.writeString(keyFile, io.github.kubeletauthproxy.support.TestPki.pkcs8(user.key()));
+    }
+
+    private void bind(String kind, String name, Grant... grants) {
+        if (grants.length == 0) {
+            return;
+        }
+        String roleName = "kap-e2e-" + kind.toLowerCase() + "-" + name.replace(':', '-').toLowerCase();
+        List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules = new ArrayList<>();
+        for (Grant grant : grants) {
+            rules.add(new PolicyRuleBuilder().withApiGroups("").withResources("nodes/" + grant.subresource())
+                    .withVerbs(grant.verbs()).build());
+        }
+        admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(roleName).endMetadata()
+                .withRules(rules).build()).createOr(existing -> existing.update());
+        var subject = new SubjectBuilder().withKind(kind).withName(name);
+        if (kind.equals("ServiceAccount")) {
+            subject.withNamespace(NAMESPACE);
+        } else {
+            subject.withApiGroup("rbac.authorization.k8s.io");
+        }
+        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(roleName).endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName(roleName).endRoleRef()
+                .withSubjects(subject.build()).build()).createOr(existing -> existing.update());
+    }
+}

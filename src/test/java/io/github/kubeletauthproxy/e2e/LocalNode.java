@@ -1,0 +1,112 @@
+package io.github.kubeletauthproxy.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.kubeletauthproxy.apiserver.KubernetesClients;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * A JUnit 5 extension that makes sure the real local node (etcd, kube-apiserver, containerd, kubelet,
+ * started by {@code scripts/local-node up}) is running, once per test run, and hands tests a {@link LocalNode}:
+ * its settings from {@code .local-node/env}, an admin client, and identity helpers.
+ */
+public final class LocalNode implements ParameterResolver {
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LocalNode.class);
+
+    /** The running node, shared by all e2e tests of one run. */
+    public record Node(Map<String, String> env, KubernetesClient admin, Identities identities)
+            implements ExtensionContext.Store.CloseableResource {
+
+        public String nodeName() {
+            return env.get("LOCAL_NODE_NAME");
+        }
+
+        public String kubeletUrl() {
+            return env.get("KUBELET_URL");
+        }
+
+        public Path file(String key) {
+            String value = env.get(key);
+            if (value == null) {
+                throw new IllegalStateException(".local-node/env has no " + key);
+            }
+            return Path.of(value);
+        }
+
+        @Override
+        public void close() {
+            admin.close();
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Node.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Node.class, key -> start(), Node.class);
+    }
+
+    static Node start() {
+        Path repo = repositoryRoot();
+        Path script = repo.resolve("scripts/local-node");
+        try {
+            Process up = new ProcessBuilder(script.toString(), "up").directory(repo.toFile()).inheritIO().start();
+            if (!up.waitFor(15, TimeUnit.MINUTES) || up.exitValue() != 0) {
+                up.destroyForcibly();
+                throw new IllegalStateException("scripts/local-node up failed (exit " + (up.isAlive() ? "timeout" : up.exitValue()) + ")");
+            }
+            Map<String, String> env = readEnv(repo.resolve(".local-node/env"));
+            KubernetesClient admin = KubernetesClients.create(env.get("KUBECONFIG"), config -> config);
+            return new Node(env, admin, new Identities(admin, env));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the local node: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses the {@code export KEY=value} lines of the harness's env file. */
+    static Map<String, String> readEnv(Path file) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("export ")) {
+                trimmed = trimmed.substring("export ".length());
+            }
+            int equals = trimmed.indexOf('=');
+            if (trimmed.isEmpty() || trimmed.startsWith("#") || equals < 0) {
+                continue;
+            }
+            String value = trimmed.substring(equals + 1);
+            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
+                value = value.substring(1, value.length() - 1);
+            }
+            env.put(trimmed.substring(0, equals), value);
+        }
+        return env;
+    }
+
+    static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("scripts/local-node"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("scripts/local-node not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+}
