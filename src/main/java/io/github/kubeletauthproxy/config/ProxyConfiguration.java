@@ -83,7 +83,7 @@ public class ProxyConfiguration {
             return new ClientCa(null);
         }
         try {
-            return new ClientCa(new ReloadingTrustManager("client", readable(caFile, KEY + ".tls.client-ca-file")));
+            return new ClientCa(new ReloadingTrustManager("client-ca", readable(caFile, KEY + ".tls.client-ca-file")));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(KEY + ".tls.client-ca-file: " + e.getMessage(), e);
         }
@@ -97,14 +97,19 @@ public class ProxyConfiguration {
 
     @Bean(destroyMethod = "close")
     FileReloader fileReloader(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
-            UpstreamCredentials upstreamCredentials) {
+            UpstreamCredentials upstreamCredentials, MeterRegistry registry) {
         List<Reloadable> reloadables = new ArrayList<>();
         reloadables.add(servingCertificate);
         if (clientCa.trustManager() != null) {
             reloadables.add(clientCa.trustManager());
         }
         reloadables.addAll(upstreamCredentials.reloadables());
-        return new FileReloader(reloadables, properties.tls().reloadInterval());
+        return new FileReloader(reloadables, properties.tls().reloadInterval(), reloaded -> io.micrometer.core.instrument.Counter
+                .builder("kubelet_auth_proxy_credential_reloads")
+                .description("Certificates, CA bundles and tokens re-read after they changed on disk")
+                .tag("credential", reloaded.name())
+                .register(registry)
+                .increment());
     }
 
     @Bean(destroyMethod = "close")

@@ -21,8 +21,11 @@ public final class FileReloader implements AutoCloseable {
     private final List<Reloadable> reloadables;
     private final ScheduledExecutorService executor;
 
-    public FileReloader(List<Reloadable> reloadables, Duration interval) {
+    private final java.util.function.Consumer<Reloadable> onReload;
+
+    public FileReloader(List<Reloadable> reloadables, Duration interval, java.util.function.Consumer<Reloadable> onReload) {
         this.reloadables = List.copyOf(reloadables);
+        this.onReload = onReload;
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tls-file-reloader");
             thread.setDaemon(true);
@@ -36,6 +39,7 @@ public final class FileReloader implements AutoCloseable {
             try {
                 if (reloadable.reload()) {
                     log.info("reloaded {}", reloadable.describe());
+                    onReload.accept(reloadable);
                 }
             } catch (Exception e) {
                 log.warn("keeping the previous {}: {}", reloadable.describe(), e.getMessage());

@@ -8,6 +8,9 @@ public interface Reloadable {
     /** Re-reads the files; returns true when something changed. Throws, keeping the old material, on bad files. */
     boolean reload() throws IOException;
 
-    /** What this is, for logs. */
+    /** A short, fixed name for metrics: serving, client-ca, upstream-ca, upstream-client, upstream-token. */
+    String name();
+
+    /** What this is and where it comes from, for logs. */
     String describe();
 }

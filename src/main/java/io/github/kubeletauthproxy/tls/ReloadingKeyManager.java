@@ -77,6 +77,11 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager implements
     }
 
     @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
     public String describe() {
         return name + " certificate " + certFile;
     }

@@ -69,6 +69,11 @@ public final class ReloadingTrustManager extends X509ExtendedTrustManager implem
     }
 
     @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
     public String describe() {
         return name + " CA bundle " + caFile;
     }

@@ -45,9 +45,9 @@ public class UpstreamConfiguration {
         String key = ProxyProperties.PREFIX + ".upstream";
         try {
             ReloadingTrustManager ca = upstream.caFile() == null ? null
-                    : new ReloadingTrustManager("upstream", Path.of(upstream.caFile()));
+                    : new ReloadingTrustManager("upstream-ca", Path.of(upstream.caFile()));
             ReloadingKeyManager certificate = upstream.hasClientCertificate()
-                    ? new ReloadingKeyManager("upstream client", Path.of(upstream.clientCertFile()), Path.of(upstream.clientKeyFile()))
+                    ? new ReloadingKeyManager("upstream-client", Path.of(upstream.clientCertFile()), Path.of(upstream.clientKeyFile()))
                     : null;
             UpstreamToken token = upstream.tokenFile() == null ? null : new UpstreamToken(Path.of(upstream.tokenFile()));
             return new UpstreamCredentials(ca, certificate, token);

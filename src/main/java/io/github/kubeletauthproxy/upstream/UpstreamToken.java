@@ -32,6 +32,11 @@ public final class UpstreamToken implements Reloadable {
     }
 
     @Override
+    public String name() {
+        return "upstream-token";
+    }
+
+    @Override
     public String describe() {
         return "upstream token " + file;
     }

@@ -42,6 +42,20 @@ public final class LocalNode implements ParameterResolver {
             return Path.of(value);
         }
 
+        /** Kills one of the node's processes (etcd, kube-apiserver, containerd, kubelet), as a crash would, and waits until it is gone. */
+        public void stop(String process) throws Exception {
+            Path pidFile = LocalNode.repositoryRoot().resolve(".local-node/" + process + ".pid");
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(process + " is not running"));
+            handle.destroyForcibly();
+            handle.onExit().get(30, TimeUnit.SECONDS);
+        }
+
+        /** Brings every stopped part back ({@code scripts/local-node up} restarts what is not running). */
+        public void repair() {
+            LocalNode.runUp(LocalNode.repositoryRoot());
+        }
+
         @Override
         public void close() {
             admin.close();
@@ -60,18 +74,29 @@ public final class LocalNode implements ParameterResolver {
 
     static Node start() {
         Path repo = repositoryRoot();
-        Path script = repo.resolve("scripts/local-node");
+        runUp(repo);
         try {
-            Process up = new ProcessBuilder(script.toString(), "up").directory(repo.toFile()).inheritIO().start();
-            if (!up.waitFor(15, TimeUnit.MINUTES) || up.exitValue() != 0) {
-                up.destroyForcibly();
-                throw new IllegalStateException("scripts/local-node up failed (exit " + (up.isAlive() ? "timeout" : up.exitValue()) + ")");
-            }
             Map<String, String> env = readEnv(repo.resolve(".local-node/env"));
             KubernetesClient admin = KubernetesClients.create(env.get("KUBECONFIG"), config -> config);
             return new Node(env, admin, new Identities(admin, env));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the local node: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the local node's settings: " + e.getMessage(), e);
+        }
+    }
+
+    static void runUp(Path repo) {
+        try {
+            Process up = new ProcessBuilder(repo.resolve("scripts/local-node").toString(), "up")
+                    .directory(repo.toFile()).inheritIO().start();
+            if (!up.waitFor(15, TimeUnit.MINUTES)) {
+                up.destroyForcibly();
+                throw new IllegalStateException("scripts/local-node up did not finish in 15 minutes");
+            }
+            if (up.exitValue() != 0) {
+                throw new IllegalStateException("scripts/local-node up failed with exit code " + up.exitValue());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run scripts/local-node up: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,0 +1,158 @@
+package io.github.kubeletauthproxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.github.kubeletauthproxy.e2e.Identities.Grant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The real parts failing under the proxy: the API server stopped, the kubelet restarted, credentials rotated. */
+@ExtendWith(LocalNode.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsE2eTest {
+
+    LocalNode.Node node;
+    ProxyUnderTest proxy;
+    HttpClient client;
+
+    @BeforeAll
+    void setUp(LocalNode.Node node) throws Exception {
+        this.node = node;
+        proxy = ProxyUnderTest.start(node, Map.of("kubelet-auth-proxy.tls.reload-interval", "300ms"));
+        client = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa()))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        node.repair();
+    }
+
+    HttpResponse<String> get(String path, String token) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(proxy.url() + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(1)
+    void withTheApiServerStoppedCachedDecisionsServeAndEverythingElseFailsClosed() throws Exception {
+        Identities ids = node.identities();
+        String warm = ids.serviceAccountToken("faults-warm", List.of(), Grant.of("stats", "get"), Grant.of("metrics", "get"));
+        String cold = ids.serviceAccountToken("faults-cold", List.of(), Grant.of("stats", "get"));
+        Thread.sleep(2000);
+        assertThat(get("/stats/summary", warm).statusCode()).isEqualTo(200);
+
+        try {
+            node.stop("kube-apiserver");
+            var cached = get("/stats/summary", warm);
+            var uncachedReview = get("/metrics/cadvisor", warm);
+            var uncachedToken = get("/stats/summary", cold);
+
+            assertThat(cached.statusCode()).as("token and decision cached: the kubelet's own cache serves the proxy").isEqualTo(200);
+            assertThat(uncachedReview.statusCode()).isEqualTo(500);
+            assertThat(uncachedReview.body()).isEqualTo("Authorization error (user=" + Identities.serviceAccountUser("faults-warm")
+                    + ", verb=get, resource=nodes, subresource=metrics)");
+            assertThat(uncachedToken.statusCode()).isEqualTo(503);
+            assertThat(uncachedToken.body()).contains("\"kind\":\"Status\"").contains("TokenReview");
+        } finally {
+            node.repair();
+        }
+        // the API server is back: the very next request succeeds (a failed TokenReview was not cached)
+        assertThat(get("/stats/summary", cold).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(2)
+    void aRestartedKubeletIs502DuringTheGapAndServedAgainWithoutRestartingTheProxy() throws Exception {
+        String token = node.identities().serviceAccountToken("faults-pods", List.of(), Grant.of("pods", "get"));
+        Thread.sleep(2000);
+        assertThat(get("/pods", token).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> during;
+        try {
+            node.stop("kubelet");
+            during = get("/pods", token);
+        } finally {
+            node.repair();
+        }
+
+        assertThat(during.statusCode()).isEqualTo(502);
+        assertThat(during.body()).contains("cannot reach the kubelet at " + node.kubeletUrl());
+        int status = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (status != 200 && System.nanoTime() < deadline) {
+            status = get("/pods", token).statusCode();
+            if (status != 200) {
+                Thread.sleep(500);
+            }
+        }
+        assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
+    void rotatingTheServingAndUpstreamCertificatesMidRunFailsNoRequest() throws Exception {
+        String token = node.identities().serviceAccountToken("faults-rotation", List.of(), Grant.of("stats", "get"));
+        Thread.sleep(2000);
+        assertThat(get("/stats/summary", token).statusCode()).isEqualTo(200);
+        double before = reloads();
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
+            // a fresh client per request so that every request makes a new TLS handshake
+            for (int i = 0; i < 400 && running.get(); i++) {
+                try {
+                    HttpClient fresh = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa())).build();
+                    statuses.add(fresh.send(HttpRequest.newBuilder(URI.create(proxy.url() + "/stats/summary"))
+                            .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+                } catch (Exception e) {
+                    statuses.add(-1);
+                }
+            }
+        });
+        Thread.sleep(1500);
+        proxy.rotateServingCertificate("kubelet-auth-proxy-rotated");
+        Identities.X509User upstream = node.identities().x509User("kubelet-auth-proxy", List.of());
+        proxy.rotateUpstreamCertificate(upstream.certificate(), upstream.key());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (reloads() < before + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(2000);
+        running.set(false);
+        load.get();
+
+        assertThat(reloads()).isGreaterThanOrEqualTo(before + 2);
+        assertThat(statuses).hasSizeGreaterThan(5).containsOnly(200);
+    }
+
+    double reloads() throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxy.managementUrl() + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith("kubelet_auth_proxy_credential_reloads_total{"))
+                .filter(line -> line.contains("credential=\"serving\"") || line.contains("credential=\"upstream-client\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+}
