@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.kubeletauthproxy.apiserver.KubernetesClients;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * started by {@code scripts/local-node up}) is running, once per test run, and hands tests a {@link LocalNode}:
  * its settings from {@code .local-node/env}, an admin client, and identity helpers.
  */
-public final class LocalNode implements ParameterResolver {
+public final class LocalNode implements ParameterResolver, ExecutionCondition {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LocalNode.class);
 
@@ -62,6 +64,18 @@ public final class LocalNode implements ParameterResolver {
         }
     }
 
+    /** A k3s class is skipped, with the reason printed, where no Docker engine answers. */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (context.getTestClass().map(type -> type.isAnnotationPresent(OnK3s.class)).orElse(false) && !K3sNode.dockerAvailable()) {
+            String message = "No Docker engine here: the k3s variant of the e2e suite is skipped; "
+                    + "the same suite runs against the real local node (scripts/local-node).";
+            System.out.println("[e2e] " + message);
+            return ConditionEvaluationResult.disabled(message);
+        }
+        return ConditionEvaluationResult.enabled("node available");
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         return parameter.getParameter().getType() == Node.class;
@@ -69,6 +83,9 @@ public final class LocalNode implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (context.getRequiredTestClass().isAnnotationPresent(OnK3s.class)) {
+            return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(OnK3s.class, key -> K3sNode.start(), Node.class);
+        }
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Node.class, key -> start(), Node.class);
     }
 
