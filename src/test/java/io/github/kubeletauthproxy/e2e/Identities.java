@@ -53,6 +53,7 @@ public final class Identities {
     private final KubernetesClient admin;
     private final X509Certificate clusterCa;
     private final PrivateKey clusterCaKey;
+    private final Map<String, String> env;
 
     /** {@code verbs} on {@code nodes/<subresource>}. */
     public record Grant(String subresource, List<String> verbs) {
@@ -67,6 +68,7 @@ public final class Identities {
 
     Identities(KubernetesClient admin, Map<String, String> env) {
         this.admin = admin;
+        this.env = env;
         try {
             this.clusterCa = PemContent.load(Path.of(env.get("CLUSTER_CA_FILE"))).getCertificates().get(0);
             this.clusterCaKey = PemContent.load(Path.of(env.get("CLUSTER_CA_KEY_FILE"))).getPrivateKey();
@@ -86,6 +88,33 @@ public final class Identities {
         var request = new TokenRequestBuilder().withNewSpec().withAudiences(audiences.isEmpty() ? null : audiences)
                 .withExpirationSeconds(3600L).endSpec().build();
         return admin.serviceAccounts().inNamespace(NAMESPACE).withName(name).tokenRequest(request).getStatus().getToken();
+    }
+
+    /**
+     * A token for a real ServiceAccount, signed with the API server's own service-account key and well-formed in
+     * every way but one: it expired an hour ago. The API server must refuse it for that reason alone.
+     */
+    public String expiredServiceAccountToken(String name, Grant... grants) {
+        serviceAccountToken(name, List.of(), grants);
+        String uid = admin.serviceAccounts().inNamespace(NAMESPACE).withName(name).get().getMetadata().getUid();
+        long now = Instant.now().getEpochSecond();
+        String claims = """
+                {"iss":"https://kubernetes.default.svc","aud":["https://kubernetes.default.svc"],\
+                "sub":"%s","iat":%d,"nbf":%d,"exp":%d,\
+                "kubernetes.io":{"namespace":"%s","serviceaccount":{"name":"%s","uid":"%s"}}}"""
+                .formatted(serviceAccountUser(name), now - 7200, now - 7200, now - 3600, NAMESPACE, name, uid);
+        try {
+            PrivateKey key = PemContent.load(Path.of(env.get("SERVICE_ACCOUNT_KEY_FILE"))).getPrivateKey();
+            var encoder = java.util.Base64.getUrlEncoder().withoutPadding();
+            String unsigned = encoder.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    + "." + encoder.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.security.Signature signer = java.security.Signature.getInstance("SHA256withRSA");
+            signer.initSign(key);
+            signer.update(unsigned.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return unsigned + "." + encoder.encodeToString(signer.sign());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot sign an expired token: " + e.getMessage(), e);
+        }
     }
 
     public static String serviceAccountUser(String name) {

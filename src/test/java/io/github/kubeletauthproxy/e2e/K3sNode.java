@@ -46,7 +46,7 @@ final class K3sNode {
             k3s.addExposedPort(10250);
             k3s.start();
             Path dir = Files.createTempDirectory("kap-k3s");
-            for (String file : List.of("client-ca.crt", "client-ca.key", "server-ca.crt")) {
+            for (String file : List.of("client-ca.crt", "client-ca.key", "server-ca.crt", "service.key")) {
                 k3s.copyFileFromContainer(TLS + file, dir.resolve(file).toString());
             }
             Path adminConfig = dir.resolve("admin.kubeconfig");
@@ -61,6 +61,7 @@ final class K3sNode {
             env.put("KUBELET_CA_FILE", dir.resolve("server-ca.crt").toString());
             env.put("CLUSTER_CA_FILE", dir.resolve("client-ca.crt").toString());
             env.put("CLUSTER_CA_KEY_FILE", dir.resolve("client-ca.key").toString());
+            env.put("SERVICE_ACCOUNT_KEY_FILE", dir.resolve("service.key").toString());
             Identities identities = new Identities(admin, env);
 
             grantProxy(admin);
