@@ -22,6 +22,19 @@ public final class AuditRecord {
     private volatile String allowedSubresource = "";
     private volatile DecisionKind decision = DecisionKind.NONE;
     private volatile String refusal = "";
+    private volatile StreamSummary stream;
+
+    /** How an upgraded stream went. */
+    public record StreamSummary(String kind, long bytesIn, long bytesOut, String ending, long durationMillis) {
+    }
+
+    public void stream(String kind, long bytesIn, long bytesOut, String ending, long durationMillis) {
+        this.stream = new StreamSummary(kind, bytesIn, bytesOut, ending, durationMillis);
+    }
+
+    public StreamSummary stream() {
+        return stream;
+    }
 
     public static AuditRecord of(ServerWebExchange exchange) {
         return exchange.getAttributes().computeIfAbsent(ATTRIBUTE, key -> new AuditRecord()) instanceof AuditRecord record

@@ -103,6 +103,19 @@ public final class AuditWebFilter implements WebFilter, Ordered {
         if (!record.refusal().isEmpty()) {
             field(json, "refusal", record.refusal());
         }
+        AuditRecord.StreamSummary stream = record.stream();
+        if (stream != null) {
+            String[] segments = request.getURI().getRawPath().split("/");
+            json.append("\"stream\":{");
+            field(json, "kind", stream.kind());
+            field(json, "namespace", segments.length > 2 ? segments[2] : "");
+            field(json, "pod", segments.length > 3 ? segments[3] : "");
+            if (!stream.kind().equals("portforward")) {
+                field(json, "container", segments.length > 4 ? segments[segments.length - 1] : "");
+            }
+            json.append("\"bytesIn\":").append(stream.bytesIn()).append(",\"bytesOut\":").append(stream.bytesOut()).append(',');
+            json.append("\"end\":").append(ProxyResponses.jsonString(stream.ending())).append("},");
+        }
         json.append("\"status\":").append(code).append(',');
         json.append("\"durationMs\":").append(durationMillis).append(',');
         field(json, "remote", request.getRemoteAddress() == null ? "" : request.getRemoteAddress().getAddress().getHostAddress());

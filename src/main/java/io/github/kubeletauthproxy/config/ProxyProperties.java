@@ -28,6 +28,7 @@ public record ProxyProperties(
         @Valid @NotNull Authentication authentication,
         @Valid @NotNull Authorization authorization,
         @Valid @NotNull Upstream upstream,
+        @Valid @NotNull Streams streams,
         @Valid @NotNull ApiServer apiServer) {
 
     public static final String PREFIX = "kubelet-auth-proxy";
@@ -125,6 +126,21 @@ public record ProxyProperties(
 
         public boolean hasClientCertificate() {
             return clientCertFile != null;
+        }
+    }
+
+    /** Upgraded streams (exec, attach, port-forward over SPDY/3.1 or WebSocket). */
+    public record Streams(
+            @Min(1) int maxConcurrent,
+            @NotNull Duration idleTimeout,
+            @NotNull Duration maxLifetime,
+            @NotNull Duration shutdownGracePeriod,
+            @Min(1024) int maxErrorBodyBytes) {
+
+        public Streams {
+            requirePositive(idleTimeout, PREFIX + ".streams.idle-timeout");
+            requirePositive(maxLifetime, PREFIX + ".streams.max-lifetime");
+            requireNotNegative(shutdownGracePeriod, PREFIX + ".streams.shutdown-grace-period");
         }
     }
 

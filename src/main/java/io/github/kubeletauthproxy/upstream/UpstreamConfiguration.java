@@ -4,14 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 
 import io.github.kubeletauthproxy.config.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
@@ -19,7 +16,6 @@ import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.HttpProtocol;
 
 /**
@@ -67,32 +63,34 @@ public class UpstreamConfiguration {
     }
 
     @Bean
-    HttpClientCustomizer upstreamTls(ProxyProperties properties, UpstreamCredentials credentials) {
-        ProxyProperties.Upstream upstream = properties.upstream();
-        boolean insecure = upstream.insecureSkipTlsVerify();
+    OpenStreams openStreams(ProxyProperties properties, io.micrometer.core.instrument.MeterRegistry registry) {
+        ProxyProperties.Streams streams = properties.streams();
+        return new OpenStreams(streams.maxConcurrent(), streams.shutdownGracePeriod(), registry);
+    }
+
+    @Bean
+    UpgradeTunnel upgradeTunnel(ProxyProperties properties, UpstreamTls tls, UpstreamCredentials credentials, OpenStreams streams) {
+        ProxyProperties.Streams limits = properties.streams();
+        return new UpgradeTunnel(properties.upstream().url(), tls, credentials.bearerToken(), streams,
+                properties.upstream().connectTimeout(), limits.idleTimeout(), limits.maxLifetime(), limits.maxErrorBodyBytes());
+    }
+
+    @Bean
+    UpstreamTls upstreamTls(ProxyProperties properties, UpstreamCredentials credentials) throws javax.net.ssl.SSLException {
+        boolean insecure = properties.upstream().insecureSkipTlsVerify();
         if (insecure) {
             log.warn("kubelet-auth-proxy.upstream.insecure-skip-tls-verify=true: the kubelet's certificate is NOT verified");
         }
-        Http11SslContextSpec spec = Http11SslContextSpec.forClient().configure(builder -> {
-            credentials.certificate().ifPresent(builder::keyManager);
-            if (insecure) {
-                builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else {
-                builder.trustManager(credentials.caBundle().orElseThrow());
-            }
-            builder.protocols("TLSv1.3", "TLSv1.2");
-        });
-        Duration connectTimeout = upstream.connectTimeout();
+        return new UpstreamTls(credentials, insecure);
+    }
+
+    @Bean
+    HttpClientCustomizer upstreamHttpClient(ProxyProperties properties, UpstreamTls tls) {
+        Duration connectTimeout = properties.upstream().connectTimeout();
         return client -> client
                 .protocol(HttpProtocol.HTTP11)
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                .secure(ssl -> ssl.sslContext(spec).handlerConfigurator(handler -> {
-                    // set explicitly either way: the kubelet's certificate must name the address we dial
-                    SSLEngine engine = handler.engine();
-                    SSLParameters parameters = engine.getSSLParameters();
-                    parameters.setEndpointIdentificationAlgorithm(insecure ? null : "HTTPS");
-                    engine.setSSLParameters(parameters);
-                }));
+                .secure(ssl -> ssl.sslContext(tls.context()).handlerConfigurator(handler -> tls.configure(handler.engine())));
     }
 }

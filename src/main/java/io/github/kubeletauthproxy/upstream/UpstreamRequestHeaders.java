@@ -63,6 +63,14 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
         return output;
     }
 
+    /** The same, for an upgrade request: the {@code Upgrade} the client asked for is kept, with {@code Connection: Upgrade}. */
+    public static HttpHeaders sanitizeForUpgrade(HttpHeaders input, Optional<String> proxyToken) {
+        HttpHeaders output = sanitize(input, proxyToken);
+        output.set(HttpHeaders.CONNECTION, "Upgrade");
+        output.put(HttpHeaders.UPGRADE, input.getOrEmpty(HttpHeaders.UPGRADE));
+        return output;
+    }
+
     static List<String> withoutTokenEntries(List<String> headerValues) {
         List<String> protocols = new ArrayList<>();
         for (String value : headerValues) {

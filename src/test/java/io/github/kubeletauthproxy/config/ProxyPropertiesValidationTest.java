@@ -34,6 +34,9 @@ class ProxyPropertiesValidationTest {
                     "kubelet-auth-proxy.authorization.cache-size=10",
                     "kubelet-auth-proxy.upstream.url=https://127.0.0.1:10250", "kubelet-auth-proxy.upstream.ca-file=ca",
                     "kubelet-auth-proxy.upstream.connect-timeout=5s",
+                    "kubelet-auth-proxy.streams.max-concurrent=10", "kubelet-auth-proxy.streams.idle-timeout=4h",
+                    "kubelet-auth-proxy.streams.max-lifetime=4h", "kubelet-auth-proxy.streams.shutdown-grace-period=30s",
+                    "kubelet-auth-proxy.streams.max-error-body-bytes=65536",
                     "kubelet-auth-proxy.api-server.request-timeout=10s", "kubelet-auth-proxy.api-server.max-concurrent-calls=4",
                     "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms");
 

@@ -113,7 +113,7 @@ class KubeletDifferentialE2eTest {
             new Call("GET", "/debug/pprof/"),
             new Call("POST", "/checkpoint/default/logger/logger"),
             new Call("POST", "/attach/default/logger/logger?stdout=true"),
-            new Call("POST", "/portForward/default/logger?ports=18080"),
+            new Call("POST", "/portForward/default/logger?port=18080"),
             new Call("GET", "/containerLogs/default/logger/logger?tailLines=1"),
             new Call("DELETE", "/pods"),
             new Call("POST", "/exec/default/logger/logger?command=id&output=1"),

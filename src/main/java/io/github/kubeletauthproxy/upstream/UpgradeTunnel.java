@@ -1,0 +1,115 @@
+package io.github.kubeletauthproxy.upstream;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.github.kubeletauthproxy.audit.AuditRecord;
+import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.netty.channel.Channel;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+
+/**
+ * The one upgrade path, for SPDY/3.1 and WebSocket alike. Runs only for requests that passed screening
+ * (an accepted {@code Upgrade} on exec, attach or port-forward) and the same authentication and authorization
+ * as every other request. It opens its own HTTP/1.1 connection to the kubelet and sends the upgrade request;
+ * only a 101 turns both connections into a byte tunnel. Any other answer goes back to the client as it came,
+ * with {@code Connection: close}, so no reusable connection is left behind (CVE-2018-1002105).
+ */
+public final class UpgradeTunnel implements GlobalFilter, Ordered {
+
+    private final URI kubelet;
+    private final UpstreamTls tls;
+    private final Optional<UpstreamToken> token;
+    private final OpenStreams streams;
+    private final Duration connectTimeout;
+    private final Duration idleTimeout;
+    private final Duration maxLifetime;
+    private final int maxErrorBodyBytes;
+
+    public UpgradeTunnel(URI kubelet, UpstreamTls tls, Optional<UpstreamToken> token, OpenStreams streams,
+            Duration connectTimeout, Duration idleTimeout, Duration maxLifetime, int maxErrorBodyBytes) {
+        this.kubelet = kubelet;
+        this.tls = tls;
+        this.token = token;
+        this.streams = streams;
+        this.connectTimeout = connectTimeout;
+        this.idleTimeout = idleTimeout;
+        this.maxLifetime = maxLifetime;
+        this.maxErrorBodyBytes = maxErrorBodyBytes;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        ServerHttpRequest request = exchange.getRequest();
+        if (!request.getHeaders().containsHeader(HttpHeaders.UPGRADE)) {
+            return chain.filter(exchange);
+        }
+        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        if (!(nativeRequest instanceof Connection connection) || connection.channel().pipeline().get(reactor.netty.NettyPipeline.HttpCodec) == null) {
+            return ProxyResponses.status(exchange, 400, "BadRequest", "upgrades are only possible over HTTP/1.1");
+        }
+        if (!streams.tryReserve()) {
+            return streams.shuttingDown()
+                    ? ProxyResponses.status(exchange, 503, "ServiceUnavailable", "the proxy is shutting down")
+                    : ProxyResponses.status(exchange, 429, "TooManyRequests", "too many open streams; try again later");
+        }
+        Channel client = connection.channel();
+        String path = request.getURI().getRawPath();
+        String pathAndQuery = request.getURI().getRawQuery() == null ? path : path + "?" + request.getURI().getRawQuery();
+        HttpHeaders headers = UpstreamRequestHeaders.sanitizeForUpgrade(request.getHeaders(), token.map(UpstreamToken::value));
+        OpenStreams.Kind kind = OpenStreams.Kind.of(path);
+        AuditRecord audit = AuditRecord.of(exchange);
+        return Mono.fromFuture(() -> KubeletUpgrade.open(client, kubelet, request.getMethod().name(), pathAndQuery, headers, tls,
+                        connectTimeout, maxErrorBodyBytes))
+                .doOnError(e -> streams.release())
+                .flatMap(answer -> {
+                    if (answer instanceof KubeletUpgrade.Refused refused) {
+                        streams.release();
+                        return answerAsIs(exchange.getResponse(), refused);
+                    }
+                    KubeletUpgrade.Switched switched = (KubeletUpgrade.Switched) answer;
+                    exchange.getResponse().setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
+                    return Mono.<StreamTunnel.Summary>fromFuture(() -> {
+                        StreamTunnel tunnel = StreamTunnel.open(client, switched, streams.bytes(kind, "in"),
+                                streams.bytes(kind, "out"), idleTimeout, maxLifetime);
+                        streams.opened(kind, tunnel);
+                        return tunnel.done();
+                    }).doOnNext(summary -> audit.stream(kind.label, summary.bytesIn(), summary.bytesOut(),
+                            summary.ending().name().toLowerCase(), summary.duration().toMillis())).then();
+                });
+    }
+
+    private static Mono<Void> answerAsIs(ServerHttpResponse response, KubeletUpgrade.Refused refused) {
+        response.setStatusCode(HttpStatusCode.valueOf(refused.response().status().code()));
+        for (var header : refused.response().headers()) {
+            String name = header.getKey();
+            if (!name.equalsIgnoreCase("connection") && !name.equalsIgnoreCase("transfer-encoding")
+                    && !name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("upgrade")
+                    && !name.equalsIgnoreCase("keep-alive")) {
+                response.getHeaders().add(name, header.getValue());
+            }
+        }
+        // the connection is not reused after a failed upgrade
+        response.getHeaders().set(HttpHeaders.CONNECTION, "close");
+        response.getHeaders().setContentLength(refused.body().length);
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(refused.body())));
+    }
+
+    /** Before the gateway's WebSocket and Netty routing filters. */
+    @Override
+    public int getOrder() {
+        return Ordered.LOWEST_PRECEDENCE - 100;
+    }
+}
