@@ -26,7 +26,7 @@ public final class LocalNode implements ParameterResolver, ExecutionCondition {
 
     /** The running node, shared by all e2e tests of one run. */
     public record Node(Map<String, String> env, KubernetesClient admin, Identities identities)
-            implements ExtensionContext.Store.CloseableResource {
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         public String nodeName() {
             return env.get("LOCAL_NODE_NAME");
@@ -56,6 +56,16 @@ public final class LocalNode implements ParameterResolver, ExecutionCondition {
         /** Brings every stopped part back ({@code scripts/local-node up} restarts what is not running). */
         public void repair() {
             LocalNode.runUp(LocalNode.repositoryRoot());
+        }
+
+        /** Switches the kubelet layout: {@code --kubelet-behind-proxy} or {@code --kubelet-direct}. */
+        public Map<String, String> layout(String option) {
+            LocalNode.runUp(LocalNode.repositoryRoot(), option);
+            try {
+                return readEnv(LocalNode.repositoryRoot().resolve(".local-node/env"));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
@@ -101,9 +111,11 @@ public final class LocalNode implements ParameterResolver, ExecutionCondition {
         }
     }
 
-    static void runUp(Path repo) {
+    static void runUp(Path repo, String... options) {
         try {
-            Process up = new ProcessBuilder(repo.resolve("scripts/local-node").toString(), "up")
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(repo.resolve("scripts/local-node").toString(), "up"));
+            command.addAll(java.util.List.of(options));
+            Process up = new ProcessBuilder(command)
                     .directory(repo.toFile()).inheritIO().start();
             if (!up.waitFor(15, TimeUnit.MINUTES)) {
                 up.destroyForcibly();
