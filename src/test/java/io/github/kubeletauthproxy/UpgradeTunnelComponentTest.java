@@ -1,0 +1,206 @@
+package io.github.kubeletauthproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+
+import javax.net.ssl.SSLSocket;
+
+import io.github.kubeletauthproxy.support.FakeApiServer;
+import io.github.kubeletauthproxy.support.FakeUpgradingKubelet;
+import io.github.kubeletauthproxy.support.TestPki;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The upgrade path against a stand-in kubelet that switches protocols and echoes: tunnel, limits, refusals. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class UpgradeTunnelComponentTest {
+
+    static final TestPki CLUSTER = new TestPki("tunnel-cluster");
+    static final TestPki SERVING = new TestPki("tunnel-serving");
+    static final FakeApiServer API;
+    static final FakeUpgradingKubelet KUBELET;
+    static final Path DIR;
+    static final int MANAGEMENT_PORT;
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("kap-tunnel");
+            API = new FakeApiServer();
+            KUBELET = new FakeUpgradingKubelet(CLUSTER, CLUSTER.server("kubelet", List.of("127.0.0.1"), List.of()));
+            TestPki.write(SERVING.server("proxy", List.of("127.0.0.1"), List.of()), DIR.resolve("tls.crt"), DIR.resolve("tls.key"));
+            TestPki.write(CLUSTER.client("kubelet-auth-proxy", List.of()), DIR.resolve("up.crt"), DIR.resolve("up.key"));
+            CLUSTER.writeCa(DIR.resolve("ca.crt"));
+            try (ServerSocket socket = new ServerSocket(0)) {
+                MANAGEMENT_PORT = socket.getLocalPort();
+            }
+            API.addToken("streamer", "streamer", List.of(), List.of());
+            API.grant("streamer", "create", "proxy");
+        } catch (Exception e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws Exception {
+        String kubeconfig = API.writeKubeconfig(DIR).toString();
+        registry.add("kubelet-auth-proxy.node-name", () -> "n");
+        registry.add("kubelet-auth-proxy.listen.address", () -> "127.0.0.1");
+        registry.add("kubelet-auth-proxy.tls.cert-file", () -> DIR.resolve("tls.crt").toString());
+        registry.add("kubelet-auth-proxy.tls.key-file", () -> DIR.resolve("tls.key").toString());
+        registry.add("kubelet-auth-proxy.upstream.url", KUBELET::url);
+        registry.add("kubelet-auth-proxy.upstream.ca-file", () -> DIR.resolve("ca.crt").toString());
+        registry.add("kubelet-auth-proxy.upstream.client-cert-file", () -> DIR.resolve("up.crt").toString());
+        registry.add("kubelet-auth-proxy.upstream.client-key-file", () -> DIR.resolve("up.key").toString());
+        registry.add("kubelet-auth-proxy.api-server.kubeconfig", () -> kubeconfig);
+        registry.add("kubelet-auth-proxy.streams.max-concurrent", () -> "2");
+        registry.add("kubelet-auth-proxy.streams.idle-timeout", () -> "2s");
+        registry.add("management.server.port", () -> Integer.toString(MANAGEMENT_PORT));
+        registry.add("management.server.address", () -> "127.0.0.1");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @AfterAll
+    static void stop() throws IOException {
+        API.close();
+        KUBELET.close();
+    }
+
+    /** An open client connection to the proxy that sent one upgrade request and read the answer's head. */
+    record Stream(SSLSocket socket, String head) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    Stream upgrade(String path, String... extraHeaders) throws IOException {
+        SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout(15_000);
+        StringBuilder request = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                + "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: channel.k8s.io\r\n"
+                + "Content-Length: 0\r\n");
+        for (String header : extraHeaders) {
+            request.append(header).append("\r\n");
+        }
+        socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return new Stream(socket, readHead(socket.getInputStream()));
+    }
+
+    static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        int matched = 0;
+        int b;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            head.append((char) b);
+            matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1 : 0;
+        }
+        return head.toString();
+    }
+
+    @Test
+    void aSwitchedStreamCarriesBytesBothWaysAndTheKubeletSeesNoClientCredential() throws Exception {
+        String wsToken = "base64url.bearer.authorization.k8s.io."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString("streamer".getBytes(StandardCharsets.UTF_8));
+        try (Stream stream = upgrade("/exec/ns/pod/c?command=cat&input=1&output=1", "Authorization: Bearer streamer",
+                "Impersonate-User: admin", "Sec-WebSocket-Protocol: v4.channel.k8s.io, " + wsToken)) {
+            assertThat(stream.head()).startsWith("HTTP/1.1 101 ").contains("Upgrade: SPDY/3.1");
+            byte[] payload = new byte[256 * 1024];
+            new java.util.Random(7).nextBytes(payload);
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    stream.socket().getOutputStream().write(payload);
+                    stream.socket().getOutputStream().flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            byte[] echoed = stream.socket().getInputStream().readNBytes(payload.length);
+            assertThat(echoed).isEqualTo(payload);
+        }
+        String head = KUBELET.heads().get(KUBELET.heads().size() - 1);
+        assertThat(head).startsWith("POST /exec/ns/pod/c?command=cat&input=1&output=1 HTTP/1.1\r\n")
+                .contains("Upgrade: SPDY/3.1", "Connection: Upgrade", "X-Stream-Protocol-Version: v4.channel.k8s.io",
+                        "X-Stream-Protocol-Version: channel.k8s.io", "Sec-WebSocket-Protocol: v4.channel.k8s.io")
+                .doesNotContainIgnoringCase("authorization").doesNotContainIgnoringCase("impersonate")
+                .doesNotContain("base64url.bearer");
+    }
+
+    @Test
+    void aRefusedUpgradeIsAnsweredAsIsAndTheConnectionIsClosed() throws Exception {
+        try (Stream stream = upgrade("/exec/ns/pod/refuse?command=id", "Authorization: Bearer streamer")) {
+            assertThat(stream.head()).startsWith("HTTP/1.1 400 ").containsIgnoringCase("connection: close");
+            BufferedReader body = new BufferedReader(new InputStreamReader(stream.socket().getInputStream(), StandardCharsets.UTF_8));
+            assertThat(body.readLine()).isEqualTo("upgrade refused by the kubelet");
+            try {
+                stream.socket().getOutputStream().write("smuggled bytes".getBytes(StandardCharsets.US_ASCII));
+                stream.socket().getOutputStream().flush();
+            } catch (IOException closed) {
+                // closed already: fine
+            }
+            assertThat(closedByPeer(stream.socket())).isTrue();
+        }
+        Thread.sleep(3500);
+        assertThat(KUBELET.afterRefusal()).isEmpty();
+    }
+
+    @Test
+    void anUnauthorizedUpgradeNeverReachesTheKubelet() throws Exception {
+        int before = KUBELET.heads().size();
+        try (Stream stream = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer nobody-knows-me")) {
+            assertThat(stream.head()).startsWith("HTTP/1.1 401 ");
+        }
+        assertThat(KUBELET.heads()).hasSize(before);
+    }
+
+    @Test
+    void streamsBeyondTheLimitGet429AndIdleStreamsAreClosed() throws Exception {
+        try (Stream first = upgrade("/attach/ns/pod/c?output=1", "Authorization: Bearer streamer");
+                Stream second = upgrade("/portForward/ns/pod", "Authorization: Bearer streamer");
+                Stream third = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer streamer")) {
+            assertThat(first.head()).startsWith("HTTP/1.1 101 ");
+            assertThat(second.head()).startsWith("HTTP/1.1 101 ");
+            assertThat(third.head()).startsWith("HTTP/1.1 429 ");
+            assertThat(metrics()).contains("kubelet_auth_proxy_streams_open{kind=\"attach\"} 1.0")
+                    .contains("kubelet_auth_proxy_streams_open{kind=\"portforward\"} 1.0");
+            // nothing moves for longer than the 2 s idle timeout: the proxy closes the stream
+            assertThat(first.socket().getInputStream().read()).isEqualTo(-1);
+        }
+        Thread.sleep(500);
+        assertThat(metrics()).contains("kubelet_auth_proxy_streams_open{kind=\"attach\"} 0.0");
+    }
+
+    static boolean closedByPeer(SSLSocket socket) {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (IOException e) {
+            // the TLS layer saw the proxy's close_notify and already shut input down
+            return socket.isInputShutdown() || e instanceof java.net.SocketException;
+        }
+    }
+
+    String metrics() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + MANAGEMENT_PORT
+                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

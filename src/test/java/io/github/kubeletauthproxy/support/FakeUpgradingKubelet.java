@@ -1,0 +1,117 @@
+package io.github.kubeletauthproxy.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import javax.net.ssl.SSLServerSocket;
+
+/**
+ * A raw TLS stand-in for the kubelet's streaming endpoints: it records each request head, then answers
+ * {@code 101 Switching Protocols} and echoes every byte back — or, for paths containing {@code refuse}, answers
+ * {@code 400} with a body and keeps the connection open (as Go's server would) to see whether anything follows.
+ */
+public final class FakeUpgradingKubelet implements AutoCloseable {
+
+    private final SSLServerSocket server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final List<String> heads = new CopyOnWriteArrayList<>();
+    private final List<byte[]> afterRefusal = new CopyOnWriteArrayList<>();
+
+    public FakeUpgradingKubelet(TestPki pki, TestPki.Issued serving) throws IOException {
+        server = (SSLServerSocket) pki.sslContext(serving).getServerSocketFactory().createServerSocket(0, 50,
+                InetAddress.getLoopbackAddress());
+        server.setNeedClientAuth(true);
+        threads.submit(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    threads.submit(() -> serve(socket));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    public String url() {
+        return "https://127.0.0.1:" + server.getLocalPort();
+    }
+
+    public List<String> heads() {
+        return List.copyOf(heads);
+    }
+
+    /** Bytes that arrived on a connection after a refused upgrade (must stay empty). */
+    public List<byte[]> afterRefusal() {
+        return List.copyOf(afterRefusal);
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            String head = readHead(in);
+            heads.add(head);
+            String requestLine = head.substring(0, head.indexOf("\r\n"));
+            if (requestLine.contains("refuse")) {
+                byte[] body = "upgrade refused by the kubelet".getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                socket.setSoTimeout(3000);
+                ByteArrayOutputStream more = new ByteArrayOutputStream();
+                try {
+                    int b;
+                    while ((b = in.read()) >= 0) {
+                        more.write(b);
+                    }
+                } catch (IOException timeout) {
+                    // nothing more came
+                }
+                if (more.size() > 0) {
+                    afterRefusal.add(more.toByteArray());
+                }
+                return;
+            }
+            String protocol = head.toLowerCase().contains("upgrade: websocket") ? "websocket" : "SPDY/3.1";
+            out.write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol
+                    + "\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the peer went away
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        int b;
+        while (matched < 4 && (b = in.read()) >= 0) {
+            head.write(b);
+            matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1 : 0;
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        threads.shutdownNow();
+    }
+}
