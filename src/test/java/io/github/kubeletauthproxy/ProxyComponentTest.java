@@ -23,6 +23,7 @@ import javax.net.ssl.SSLSocket;
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeKubelet;
 import io.github.kubeletauthproxy.support.ProxyClient;
+import io.github.kubeletauthproxy.support.ProxyTestSettings;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,19 +68,14 @@ class ProxyComponentTest {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
-        registry.add("kubelet-auth-proxy.node-name", () -> NODE);
+        String kubeconfig = API.writeKubeconfig(DIR).toString();
+        ProxyTestSettings.register(registry, NODE, DIR.resolve("serving.crt"), DIR.resolve("serving.key"), KUBELET::url,
+                DIR.resolve("cluster-ca.crt"), kubeconfig);
         registry.add("kubelet-auth-proxy.listen.port", () -> "0");
-        registry.add("kubelet-auth-proxy.listen.address", () -> "127.0.0.1");
-        registry.add("kubelet-auth-proxy.tls.cert-file", () -> DIR.resolve("serving.crt").toString());
-        registry.add("kubelet-auth-proxy.tls.key-file", () -> DIR.resolve("serving.key").toString());
         registry.add("kubelet-auth-proxy.tls.client-ca-file", () -> DIR.resolve("cluster-ca.crt").toString());
         registry.add("kubelet-auth-proxy.tls.reload-interval", () -> "200ms");
-        registry.add("kubelet-auth-proxy.upstream.url", KUBELET::url);
-        registry.add("kubelet-auth-proxy.upstream.ca-file", () -> DIR.resolve("cluster-ca.crt").toString());
         registry.add("kubelet-auth-proxy.upstream.client-cert-file", () -> DIR.resolve("upstream.crt").toString());
         registry.add("kubelet-auth-proxy.upstream.client-key-file", () -> DIR.resolve("upstream.key").toString());
-        String kubeconfig = API.writeKubeconfig(DIR).toString();
-        registry.add("kubelet-auth-proxy.api-server.kubeconfig", () -> kubeconfig);
         registry.add("kubelet-auth-proxy.api-server.retries", () -> "1");
         registry.add("kubelet-auth-proxy.api-server.retry-initial-backoff", () -> "20ms");
         registry.add("management.server.port", () -> Integer.toString(MANAGEMENT_PORT));

@@ -21,6 +21,7 @@ import javax.net.ssl.SSLSocket;
 
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeUpgradingKubelet;
+import io.github.kubeletauthproxy.support.ProxyTestSettings;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -61,15 +62,10 @@ class UpgradeTunnelComponentTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         String kubeconfig = API.writeKubeconfig(DIR).toString();
-        registry.add("kubelet-auth-proxy.node-name", () -> "n");
-        registry.add("kubelet-auth-proxy.listen.address", () -> "127.0.0.1");
-        registry.add("kubelet-auth-proxy.tls.cert-file", () -> DIR.resolve("tls.crt").toString());
-        registry.add("kubelet-auth-proxy.tls.key-file", () -> DIR.resolve("tls.key").toString());
-        registry.add("kubelet-auth-proxy.upstream.url", KUBELET::url);
-        registry.add("kubelet-auth-proxy.upstream.ca-file", () -> DIR.resolve("ca.crt").toString());
+        ProxyTestSettings.register(registry, "n", DIR.resolve("tls.crt"), DIR.resolve("tls.key"), KUBELET::url,
+                DIR.resolve("ca.crt"), kubeconfig);
         registry.add("kubelet-auth-proxy.upstream.client-cert-file", () -> DIR.resolve("up.crt").toString());
         registry.add("kubelet-auth-proxy.upstream.client-key-file", () -> DIR.resolve("up.key").toString());
-        registry.add("kubelet-auth-proxy.api-server.kubeconfig", () -> kubeconfig);
         registry.add("kubelet-auth-proxy.streams.max-concurrent", () -> "2");
         registry.add("kubelet-auth-proxy.streams.idle-timeout", () -> "2s");
         registry.add("management.server.port", () -> Integer.toString(MANAGEMENT_PORT));

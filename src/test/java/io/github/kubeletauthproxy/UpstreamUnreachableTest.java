@@ -10,6 +10,7 @@ import java.util.List;
 
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.ProxyClient;
+import io.github.kubeletauthproxy.support.ProxyTestSettings;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -44,13 +45,8 @@ class UpstreamUnreachableTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         String kubeconfig = API.writeKubeconfig(DIR).toString();
-        registry.add("kubelet-auth-proxy.node-name", () -> "n");
-        registry.add("kubelet-auth-proxy.listen.address", () -> "127.0.0.1");
-        registry.add("kubelet-auth-proxy.tls.cert-file", () -> DIR.resolve("tls.crt").toString());
-        registry.add("kubelet-auth-proxy.tls.key-file", () -> DIR.resolve("tls.key").toString());
-        registry.add("kubelet-auth-proxy.upstream.url", () -> "https://127.0.0.1:" + DEAD_PORT);
-        registry.add("kubelet-auth-proxy.upstream.ca-file", () -> DIR.resolve("ca.crt").toString());
-        registry.add("kubelet-auth-proxy.api-server.kubeconfig", () -> kubeconfig);
+        ProxyTestSettings.register(registry, "n", DIR.resolve("tls.crt"), DIR.resolve("tls.key"),
+                () -> "https://127.0.0.1:" + DEAD_PORT, DIR.resolve("ca.crt"), kubeconfig);
         registry.add("management.server.port", () -> "0");
     }
 

@@ -92,6 +92,11 @@ public class ProxyConfiguration {
     @Bean
     ServerTls serverTls(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
             @Value("${management.server.port:-1}") int managementPort) {
+        if (managementPort > 0 && managementPort == properties.listen().port()) {
+            // the proxy's port serves TLS only; metrics and health live on a plain-HTTP port of their own
+            throw new IllegalStateException("management.server.port must differ from " + KEY + ".listen.port (both are "
+                    + managementPort + ")");
+        }
         return new ServerTls(properties, managementPort, servingCertificate, clientCa.trustManager());
     }
 

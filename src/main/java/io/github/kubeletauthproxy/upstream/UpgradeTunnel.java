@@ -71,24 +71,49 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         HttpHeaders headers = UpstreamRequestHeaders.sanitizeForUpgrade(request.getHeaders(), token.map(UpstreamToken::value));
         OpenStreams.Kind kind = OpenStreams.Kind.of(path);
         AuditRecord audit = AuditRecord.of(exchange);
+        // the reserved place is given back here unless a tunnel took it over (then the tunnel gives it back)
+        java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
         return Mono.fromFuture(() -> KubeletUpgrade.open(client, kubelet, request.getMethod().name(), pathAndQuery, headers, tls,
                         connectTimeout, maxErrorBodyBytes))
-                .doOnError(e -> streams.release())
                 .flatMap(answer -> {
                     if (answer instanceof KubeletUpgrade.Refused refused) {
-                        streams.release();
                         return answerAsIs(exchange.getResponse(), refused);
                     }
                     KubeletUpgrade.Switched switched = (KubeletUpgrade.Switched) answer;
                     exchange.getResponse().setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);
-                    return Mono.<StreamTunnel.Summary>fromFuture(() -> {
-                        StreamTunnel tunnel = StreamTunnel.open(client, switched, streams.bytes(kind, "in"),
-                                streams.bytes(kind, "out"), idleTimeout, maxLifetime);
-                        streams.opened(kind, tunnel);
-                        return tunnel.done();
-                    }).doOnNext(summary -> audit.stream(kind.label, summary.bytesIn(), summary.bytesOut(),
-                            summary.ending().name().toLowerCase(), summary.duration().toMillis())).then();
+                    return Mono.fromFuture(() -> openOnEventLoop(client, switched, kind, handedOver))
+                            .doOnNext(summary -> audit.stream(kind.label, summary.bytesIn(), summary.bytesOut(),
+                                    summary.ending().name().toLowerCase(), summary.duration().toMillis()))
+                            .then();
+                })
+                .doFinally(signal -> {
+                    if (!handedOver.get()) {
+                        streams.release();
+                    }
                 });
+    }
+
+    /** Rewires the connections on the client's event loop, which the kubelet connection shares. */
+    private java.util.concurrent.CompletableFuture<StreamTunnel.Summary> openOnEventLoop(Channel client,
+            KubeletUpgrade.Switched switched, OpenStreams.Kind kind, java.util.concurrent.atomic.AtomicBoolean handedOver) {
+        java.util.concurrent.CompletableFuture<StreamTunnel.Summary> summary = new java.util.concurrent.CompletableFuture<>();
+        client.eventLoop().execute(() -> {
+            try {
+                if (!client.isActive()) {
+                    throw new java.io.IOException("the client went away before the stream opened");
+                }
+                StreamTunnel tunnel = StreamTunnel.open(client, switched, streams.bytes(kind, "in"), streams.bytes(kind, "out"),
+                        idleTimeout, maxLifetime);
+                handedOver.set(true);
+                streams.opened(kind, tunnel);
+                tunnel.done().whenComplete((done, error) -> summary.complete(done));
+            } catch (Exception | Error e) {
+                switched.kubelet().close();
+                client.close();
+                summary.completeExceptionally(e);
+            }
+        });
+        return summary;
     }
 
     private static Mono<Void> answerAsIs(ServerHttpResponse response, KubeletUpgrade.Refused refused) {
