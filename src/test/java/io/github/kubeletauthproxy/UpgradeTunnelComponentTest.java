@@ -143,6 +143,18 @@ class UpgradeTunnelComponentTest {
     }
 
     @Test
+    void theLastBytesTheKubeletSentBeforeClosingAllReachTheClient() throws Exception {
+        try (Stream stream = upgrade("/exec/ns/pod/burst?command=yes&output=1", "Authorization: Bearer streamer")) {
+            assertThat(stream.head()).startsWith("HTTP/1.1 101 ");
+            // read slowly at first, so the proxy holds the end of the burst when the kubelet's side closes
+            Thread.sleep(500);
+            byte[] all = stream.socket().getInputStream().readNBytes(FakeUpgradingKubelet.BURST_BYTES);
+            assertThat(all).hasSize(FakeUpgradingKubelet.BURST_BYTES);
+            assertThat(closedByPeer(stream.socket())).isTrue();
+        }
+    }
+
+    @Test
     void aRefusedUpgradeIsAnsweredAsIsAndTheConnectionIsClosed() throws Exception {
         try (Stream stream = upgrade("/exec/ns/pod/refuse?command=id", "Authorization: Bearer streamer")) {
             assertThat(stream.head()).startsWith("HTTP/1.1 400 ").containsIgnoringCase("connection: close");

@@ -2,7 +2,6 @@ package io.github.kubeletauthproxy.upstream;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -63,7 +62,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) flushed -> tunnel.close(ownClose));
+        tunnel.close(ownClose);
         ctx.fireChannelInactive();
     }
 

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -36,6 +38,9 @@ final class StreamTunnel {
             NettyPipeline.CompressionHandler, NettyPipeline.AccessLogHandler, NettyPipeline.HttpMetricsHandler,
             NettyPipeline.IdleTimeoutHandler, NettyPipeline.ReadTimeoutHandler, NettyPipeline.HttpAggregator,
             NettyPipeline.HttpDecompressor, NettyPipeline.ChunkedWriter, NettyPipeline.ErrorLogHandler);
+
+    /** How long a closing stream may take to hand over the last bytes before both connections are dropped. */
+    private static final Duration ORDERLY_CLOSE_GRACE = Duration.ofSeconds(10);
 
     private final Channel client;
     private final Channel kubelet;
@@ -90,12 +95,32 @@ final class StreamTunnel {
     /** Ends the stream (first reason wins) and closes both connections. */
     void close(Ending why) {
         if (ending.compareAndSet(null, why)) {
-            client.close();
-            kubelet.close();
+            boolean orderly = why == Ending.CLIENT_CLOSED || why == Ending.KUBELET_CLOSED;
+            if (orderly) {
+                // the side still open may hold bytes the other sent last (an exit status, a final chunk): deliver them
+                // first, but never wait for a peer that stopped reading for longer than the grace below
+                closeAfterFlush(client);
+                closeAfterFlush(kubelet);
+                client.eventLoop().schedule(() -> {
+                    client.close();
+                    kubelet.close();
+                }, ORDERLY_CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                client.close();
+                kubelet.close();
+            }
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
             // both channels share one event loop: completing after their close keeps the byte counts final
             client.closeFuture().addListener(c -> kubelet.closeFuture().addListener(
                     k -> done.complete(new Summary(why, bytesIn.get(), bytesOut.get(), duration))));
+        }
+    }
+
+    private static void closeAfterFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
         }
     }
 

@@ -16,10 +16,14 @@ import javax.net.ssl.SSLServerSocket;
 
 /**
  * A raw TLS stand-in for the kubelet's streaming endpoints: it records each request head, then answers
- * {@code 101 Switching Protocols} and echoes every byte back — or, for paths containing {@code refuse}, answers
+ * {@code 101 Switching Protocols} and echoes every byte back (or, for paths containing {@code burst}, sends 4 MiB and
+ * closes at once) — or, for paths containing {@code refuse}, answers
  * {@code 400} with a body and keeps the connection open (as Go's server would) to see whether anything follows.
  */
 public final class FakeUpgradingKubelet implements AutoCloseable {
+
+    /** What a {@code burst} stream sends before it closes. */
+    public static final int BURST_BYTES = 4 * 1024 * 1024;
 
     private final SSLServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -87,6 +91,14 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
             out.write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol
                     + "\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
+            if (requestLine.contains("burst")) {
+                // a last burst and an immediate close, as a command that prints a lot and exits
+                byte[] burst = new byte[BURST_BYTES];
+                java.util.Arrays.fill(burst, (byte) 'x');
+                out.write(burst);
+                out.flush();
+                return;
+            }
             byte[] buffer = new byte[8192];
             int n;
             while ((n = in.read(buffer)) >= 0) {
