@@ -90,33 +90,44 @@ class StreamsThroughApiServerE2eTest {
     }
 
     long auditLines(String kind) throws IOException {
-        return Files.readAllLines(proxyLog).stream().filter(line -> line.contains("\"stream\":{\"kind\":\"" + kind + "\"")).count();
+        return auditLines(kind, "");
     }
 
     /** The proxy writes a stream's audit line just after the stream closed: wait for it (bounded). */
     long awaitAuditLines(String kind, long atLeast) throws Exception {
+        return awaitAuditLines(kind, "", atLeast);
+    }
+
+    long awaitAuditLines(String kind, String containing, long atLeast) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (auditLines(kind) < atLeast && System.nanoTime() < deadline) {
+        while (auditLines(kind, containing) < atLeast && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
-        return auditLines(kind);
+        return auditLines(kind, containing);
+    }
+
+    long auditLines(String kind, String containing) throws IOException {
+        return Files.readAllLines(proxyLog).stream()
+                .filter(line -> line.contains("\"stream\":{\"kind\":\"" + kind + "\"") && line.contains(containing)).count();
     }
 
     @ParameterizedTest(name = "kubectl exec, websockets from kubectl: {0}")
     @ValueSource(strings = {"true", "false"})
     void execRunsThroughTheProxyWithStdinStdoutStderrAndTheExitCode(String websockets) throws Exception {
         Map<String, String> mode = Map.of("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", websockets);
-        long before = auditLines("exec");
+        // a mark in both commands finds exactly these two streams among the proxy's audit lines
+        String mark = "mark-" + System.nanoTime();
 
-        Run failing = kubectl(mode, null, "exec", "logger", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3");
-        Run echo = kubectl(mode, "typed into stdin\n", "exec", "-i", "logger", "--", "cat");
+        Run failing = kubectl(mode, null, "exec", "logger", "--", "sh", "-c",
+                "echo to-stdout; echo to-stderr >&2; : " + mark + "; exit 3");
+        Run echo = kubectl(mode, "typed into stdin\n", "exec", "-i", "logger", "--", "sh", "-c", "cat; : " + mark);
 
         assertThat(failing.exit()).isEqualTo(3);
         assertThat(failing.out()).isEqualTo("to-stdout\n");
         assertThat(failing.err()).contains("to-stderr");
         assertThat(echo.exit()).as(echo.err()).isZero();
         assertThat(echo.out()).isEqualTo("typed into stdin\n");
-        assertThat(awaitAuditLines("exec", before + 2)).isEqualTo(before + 2);
+        assertThat(awaitAuditLines("exec", mark, 2)).isEqualTo(2);
     }
 
     @Test
