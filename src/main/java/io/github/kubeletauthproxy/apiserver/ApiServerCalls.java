@@ -46,10 +46,6 @@ public final class ApiServerCalls {
         return answered.get();
     }
 
-    public void markAnswered() {
-        answered.set(true);
-    }
-
     private Retry backoff() {
         return Retry.from(signals -> signals.concatMap(signal -> {
             Throwable failure = signal.failure();

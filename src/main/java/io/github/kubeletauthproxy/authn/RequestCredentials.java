@@ -14,6 +14,9 @@ public record RequestCredentials(
         Optional<String> webSocketToken,
         boolean malformedWebSocketToken) {
 
+    /** The WebSocket subprotocol entry that carries a bearer token (read by authentication, removed upstream). */
+    public static final String WEBSOCKET_TOKEN_PREFIX = "base64url.bearer.authorization.k8s.io.";
+
     public RequestCredentials {
         clientCertificates = List.copyOf(clientCertificates);
     }

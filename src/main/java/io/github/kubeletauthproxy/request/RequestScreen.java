@@ -26,8 +26,7 @@ public final class RequestScreen {
     }
 
     public Screening screen(String method, String rawPath, HttpHeaders headers) {
-        var attributes = KubeletRequestAttributes.of(method, "/", options);
-        if (attributes.isEmpty()) {
+        if (KubeletRequestAttributes.verbFor(method).isEmpty()) {
             return new Screening.Refused(405, "MethodNotAllowed",
                     "method " + method + " is not supported: the kubelet maps only GET, POST, PUT, PATCH and DELETE to verbs");
         }

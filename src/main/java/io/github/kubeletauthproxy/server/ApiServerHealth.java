@@ -24,9 +24,8 @@ public final class ApiServerHealth implements HealthIndicator, AutoCloseable {
         this.probe = Flux.interval(Duration.ZERO, Duration.ofSeconds(3))
                 .onBackpressureDrop()
                 .takeUntil(tick -> calls.hasAnswered())
-                .concatMap(tick -> calls.call(client::getKubernetesVersion)
-                        .doOnNext(version -> calls.markAnswered())
-                        .onErrorResume(e -> Mono.empty()))
+                // a successful call marks the API server as having answered
+                .concatMap(tick -> calls.call(client::getKubernetesVersion).onErrorResume(e -> Mono.empty()))
                 .subscribe();
     }
 

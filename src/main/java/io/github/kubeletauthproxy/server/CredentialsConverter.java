@@ -23,8 +23,6 @@ import reactor.core.publisher.Mono;
  */
 public final class CredentialsConverter implements ServerAuthenticationConverter {
 
-    static final String WEBSOCKET_TOKEN_PREFIX = "base64url.bearer.authorization.k8s.io.";
-
     @Override
     public Mono<Authentication> convert(ServerWebExchange exchange) {
         return Mono.just(KubeletAuthentication.unauthenticated(credentialsOf(exchange.getRequest())));
@@ -44,13 +42,13 @@ public final class CredentialsConverter implements ServerAuthenticationConverter
             List<String> tokens = headers.getOrEmpty("Sec-WebSocket-Protocol").stream()
                     .flatMap(value -> Arrays.stream(value.split(",")))
                     .map(String::trim)
-                    .filter(protocol -> protocol.startsWith(WEBSOCKET_TOKEN_PREFIX))
+                    .filter(protocol -> protocol.startsWith(RequestCredentials.WEBSOCKET_TOKEN_PREFIX))
                     .toList();
             if (tokens.size() > 1) {
                 malformed = true;
             } else if (tokens.size() == 1) {
                 try {
-                    String encoded = tokens.get(0).substring(WEBSOCKET_TOKEN_PREFIX.length());
+                    String encoded = tokens.get(0).substring(RequestCredentials.WEBSOCKET_TOKEN_PREFIX.length());
                     String token = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
                     if (token.isBlank()) {
                         malformed = true;

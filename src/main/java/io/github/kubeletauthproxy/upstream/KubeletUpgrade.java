@@ -183,17 +183,19 @@ final class KubeletUpgrade {
         }
 
         private void release() {
+            releaseBody();
+            StreamTunnel.release(early);
+        }
+
+        private void releaseBody() {
             if (body != null && body.refCnt() > 0) {
                 body.release();
             }
-            StreamTunnel.release(early);
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (body != null && body.refCnt() > 0) {
-                body.release();
-            }
+            releaseBody();
         }
     }
 }

@@ -72,7 +72,6 @@ final class StreamTunnel {
         }
         tunnel.clientToKubelet = new Relay(kubelet, in, tunnel, Ending.CLIENT_CLOSED);
         clientPipeline.replace(NettyPipeline.ReactiveBridge, "kap.tunnel", tunnel.clientToKubelet);
-        org.slf4j.LoggerFactory.getLogger(StreamTunnel.class).debug("tunnel pipeline {}", clientPipeline.names());
         clientPipeline.addBefore("kap.tunnel", "kap.idle",
                 new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         client.writeAndFlush(client.alloc().buffer().writeBytes(head(switched.response())));

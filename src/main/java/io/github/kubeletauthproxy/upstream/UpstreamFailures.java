@@ -1,13 +1,9 @@
 package io.github.kubeletauthproxy.upstream;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
-import javax.net.ssl.SSLException;
-
 import io.github.kubeletauthproxy.server.ProxyResponses;
-import io.netty.channel.ConnectTimeoutException;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -36,8 +32,8 @@ public final class UpstreamFailures implements GlobalFilter, Ordered {
 
     static boolean isUnreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ConnectTimeoutException || t instanceof SSLException
-                    || t instanceof TimeoutException || t instanceof IOException) {
+            // connection refused, connect timeouts and TLS failures are all IOExceptions
+            if (t instanceof IOException || t instanceof TimeoutException) {
                 return true;
             }
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import io.github.kubeletauthproxy.authn.RequestCredentials;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -16,8 +17,6 @@ import org.springframework.web.server.ServerWebExchange;
  * Runs last among the gateway's header filters.
  */
 public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered {
-
-    static final String WEBSOCKET_TOKEN_PREFIX = "base64url.bearer.authorization.k8s.io.";
 
     private static final List<String> DROPPED_PREFIXES = List.of("impersonate-", "x-remote-", "x-forwarded-");
 
@@ -76,7 +75,7 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
         for (String value : headerValues) {
             for (String protocol : value.split(",")) {
                 String trimmed = protocol.trim();
-                if (!trimmed.isEmpty() && !trimmed.startsWith(WEBSOCKET_TOKEN_PREFIX)) {
+                if (!trimmed.isEmpty() && !trimmed.startsWith(RequestCredentials.WEBSOCKET_TOKEN_PREFIX)) {
                     protocols.add(trimmed);
                 }
             }
