@@ -1,6 +1,7 @@
 package io.github.kubeletauthproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -194,8 +196,9 @@ class UpgradeTunnelComponentTest {
             // nothing moves for longer than the 2 s idle timeout: the proxy closes the stream
             assertThat(first.socket().getInputStream().read()).isEqualTo(-1);
         }
-        Thread.sleep(500);
-        assertThat(metrics()).contains("kubelet_auth_proxy_streams_open{kind=\"attach\"} 0.0");
+        // the gauge drops when the proxy has finished closing both sides
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(metrics()).contains("kubelet_auth_proxy_streams_open{kind=\"attach\"} 0.0"));
     }
 
     static boolean closedByPeer(SSLSocket socket) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.kubeletauthproxy.metrics.MeterCache;
 import io.github.kubeletauthproxy.server.ManagementPort;
 import io.github.kubeletauthproxy.server.ProxyResponses;
 import io.micrometer.core.instrument.Counter;
@@ -33,12 +34,22 @@ public final class AuditWebFilter implements WebFilter, Ordered {
     private static final Logger audit = LoggerFactory.getLogger("kubelet-auth-proxy.audit");
 
     private final ManagementPort managementPort;
-    private final MeterRegistry registry;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final MeterCache<RequestTags, Counter> requests;
+
+    /** The labels of kubelet_auth_proxy_requests_total: verb, subresource, decision and status code. */
+    private record RequestTags(String verb, String subresource, String decision, int code) {
+    }
 
     public AuditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
         this.managementPort = managementPort;
-        this.registry = registry;
+        this.requests = new MeterCache<>(tags -> Counter.builder("kubelet_auth_proxy_requests")
+                .description("Requests by verb, subresource, decision and HTTP status")
+                .tag("verb", tags.verb())
+                .tag("subresource", tags.subresource())
+                .tag("decision", tags.decision())
+                .tag("code", Integer.toString(tags.code()))
+                .register(registry));
         Gauge.builder("kubelet_auth_proxy_requests_in_flight", inFlight, AtomicInteger::get)
                 .description("Requests being served, streams included")
                 .register(registry);
@@ -60,14 +71,8 @@ public final class AuditWebFilter implements WebFilter, Ordered {
             long durationMillis = (System.nanoTime() - start) / 1_000_000;
             String subresource = !record.allowedSubresource().isEmpty() ? record.allowedSubresource()
                     : record.subresources().isEmpty() ? "none" : record.subresources().get(0);
-            Counter.builder("kubelet_auth_proxy_requests")
-                    .description("Requests by verb, subresource, decision and HTTP status")
-                    .tag("verb", record.verb().isEmpty() ? "none" : record.verb())
-                    .tag("subresource", subresource)
-                    .tag("decision", record.decision().name().toLowerCase())
-                    .tag("code", Integer.toString(code))
-                    .register(registry)
-                    .increment();
+            requests.get(new RequestTags(record.verb().isEmpty() ? "none" : record.verb(), subresource,
+                    record.decision().name().toLowerCase(), code)).increment();
             if (audit.isInfoEnabled()) {
                 audit.info(line(exchange, record, startTime, code, durationMillis, signal.name()));
             }

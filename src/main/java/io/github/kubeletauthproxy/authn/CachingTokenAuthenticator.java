@@ -23,16 +23,30 @@ public final class CachingTokenAuthenticator implements TokenAuthenticator {
 
     private final TokenAuthenticator delegate;
     private final String audienceSuffix;
-    private final SecretKeySpec hmacKey;
+    // one Mac per thread: looking the algorithm up and keying it on every request cost more than the hash
+    private final ThreadLocal<Mac> macs;
     private final CoalescingCache<String, AuthenticationResult> cache;
 
     public CachingTokenAuthenticator(TokenAuthenticator delegate, List<String> audiences, Duration successTtl,
             Duration failureTtl, long maxSize, Ticker ticker, CoalescingCache.Listener listener) {
+        this(delegate, audiences, successTtl, failureTtl, maxSize, ticker, listener, randomKey());
+    }
+
+    /** With a given HMAC key: tests compare keys of caches that differ in nothing else. */
+    CachingTokenAuthenticator(TokenAuthenticator delegate, List<String> audiences, Duration successTtl,
+            Duration failureTtl, long maxSize, Ticker ticker, CoalescingCache.Listener listener, byte[] key) {
         this.delegate = delegate;
         this.audienceSuffix = "\u0000" + String.join("\u0000", audiences);
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        this.hmacKey = new SecretKeySpec(key, "HmacSHA256");
+        SecretKeySpec hmacKey = new SecretKeySpec(key, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(() -> {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(hmacKey);
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+            }
+        });
         this.cache = new CoalescingCache<>(maxSize,
                 result -> result instanceof AuthenticationResult.Authenticated ? successTtl : failureTtl, ticker, listener);
     }
@@ -42,14 +56,15 @@ public final class CachingTokenAuthenticator implements TokenAuthenticator {
         return cache.get(keyOf(token), () -> delegate.authenticateToken(token));
     }
 
+    private static byte[] randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
     String keyOf(String token) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(hmacKey);
-            byte[] digest = mac.doFinal((token + audienceSuffix).getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(digest);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        // doFinal leaves the Mac keyed and reset for the next token
+        byte[] digest = macs.get().doFinal((token + audienceSuffix).getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().encodeToString(digest);
     }
 }

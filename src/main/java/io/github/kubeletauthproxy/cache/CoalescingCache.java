@@ -70,9 +70,4 @@ public final class CoalescingCache<K, V> {
             return Mono.fromFuture(mine, true);
         });
     }
-
-    /** Entries currently held (for tests and gauges). */
-    public long size() {
-        return cache.synchronous().estimatedSize();
-    }
 }

@@ -42,6 +42,7 @@ import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
 import io.github.kubeletauthproxy.upstream.UpstreamCredentials;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -90,14 +91,14 @@ public class ProxyConfiguration {
     }
 
     @Bean
-    ServerTls serverTls(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
-            @Value("${management.server.port:-1}") int managementPort) {
+    ServerTls serverTls(ProxyProperties properties, ObjectProvider<ReloadingKeyManager> servingCertificate,
+            ObjectProvider<ClientCa> clientCa, @Value("${management.server.port:-1}") int managementPort) {
         if (managementPort > 0 && managementPort == properties.listen().port()) {
             // the proxy's port serves TLS only; metrics and health live on a plain-HTTP port of their own
             throw new IllegalStateException("management.server.port must differ from " + KEY + ".listen.port (both are "
                     + managementPort + ")");
         }
-        return new ServerTls(properties, managementPort, servingCertificate, clientCa.trustManager());
+        return new ServerTls(properties, managementPort, servingCertificate::getObject, () -> clientCa.getObject().trustManager());
     }
 
     @Bean(destroyMethod = "close")

@@ -12,10 +12,16 @@ public final class MeteredAuthenticator implements Authenticator {
 
     private final Authenticator delegate;
     private final MeterRegistry registry;
+    private final MeterCache<String, Timer> timers;
 
     public MeteredAuthenticator(Authenticator delegate, MeterRegistry registry) {
         this.delegate = delegate;
         this.registry = registry;
+        this.timers = new MeterCache<>(result -> Timer.builder("kubelet_auth_proxy_authentication_duration")
+                .description("Time to authenticate a request, API-server calls and cache included")
+                .tag("result", result)
+                .publishPercentileHistogram()
+                .register(registry));
     }
 
     @Override
@@ -29,11 +35,7 @@ public final class MeteredAuthenticator implements Authenticator {
     }
 
     private Timer timer(String result) {
-        return Timer.builder("kubelet_auth_proxy_authentication_duration")
-                .description("Time to authenticate a request, API-server calls and cache included")
-                .tag("result", result)
-                .publishPercentileHistogram()
-                .register(registry);
+        return timers.get(result);
     }
 
     private static String resultOf(AuthenticationResult result) {

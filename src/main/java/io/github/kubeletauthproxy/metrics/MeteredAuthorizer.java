@@ -1,5 +1,7 @@
 package io.github.kubeletauthproxy.metrics;
 
+import java.util.List;
+
 import io.github.kubeletauthproxy.authz.AccessReview;
 import io.github.kubeletauthproxy.authz.Authorizer;
 import io.github.kubeletauthproxy.authz.Decision;
@@ -12,10 +14,17 @@ public final class MeteredAuthorizer implements Authorizer {
 
     private final Authorizer delegate;
     private final MeterRegistry registry;
+    private final MeterCache<List<String>, Timer> timers;
 
     public MeteredAuthorizer(Authorizer delegate, MeterRegistry registry) {
         this.delegate = delegate;
         this.registry = registry;
+        this.timers = new MeterCache<>(subresourceAndDecision -> Timer.builder("kubelet_auth_proxy_authorization_duration")
+                .description("Time to decide one nodes/<subresource> review, API-server calls and cache included")
+                .tag("subresource", subresourceAndDecision.get(0))
+                .tag("decision", subresourceAndDecision.get(1))
+                .publishPercentileHistogram()
+                .register(registry));
     }
 
     @Override
@@ -29,11 +38,6 @@ public final class MeteredAuthorizer implements Authorizer {
     }
 
     private Timer timer(AccessReview review, String decision) {
-        return Timer.builder("kubelet_auth_proxy_authorization_duration")
-                .description("Time to decide one nodes/<subresource> review, API-server calls and cache included")
-                .tag("subresource", review.subresource())
-                .tag("decision", decision)
-                .publishPercentileHistogram()
-                .register(registry);
+        return timers.get(List.of(review.subresource(), decision));
     }
 }

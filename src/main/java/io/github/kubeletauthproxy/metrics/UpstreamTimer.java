@@ -13,9 +13,15 @@ import reactor.core.publisher.Mono;
 public final class UpstreamTimer implements GlobalFilter, Ordered {
 
     private final MeterRegistry registry;
+    private final MeterCache<String, Timer> timers;
 
     public UpstreamTimer(MeterRegistry registry) {
         this.registry = registry;
+        this.timers = new MeterCache<>(code -> Timer.builder("kubelet_auth_proxy_upstream_duration")
+                .description("Time from forwarding a request to the kubelet until its response headers")
+                .tag("code", code)
+                .publishPercentileHistogram()
+                .register(registry));
     }
 
     @Override
@@ -23,11 +29,7 @@ public final class UpstreamTimer implements GlobalFilter, Ordered {
         Timer.Sample sample = Timer.start(registry);
         exchange.getResponse().beforeCommit(() -> {
             HttpStatusCode status = exchange.getResponse().getStatusCode();
-            sample.stop(Timer.builder("kubelet_auth_proxy_upstream_duration")
-                    .description("Time from forwarding a request to the kubelet until its response headers")
-                    .tag("code", status == null ? "none" : Integer.toString(status.value()))
-                    .publishPercentileHistogram()
-                    .register(registry));
+            sample.stop(timers.get(status == null ? "none" : Integer.toString(status.value())));
             return Mono.empty();
         });
         return chain.filter(exchange);

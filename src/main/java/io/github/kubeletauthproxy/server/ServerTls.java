@@ -3,6 +3,7 @@ package io.github.kubeletauthproxy.server;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 import io.github.kubeletauthproxy.config.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
@@ -26,11 +27,13 @@ public final class ServerTls implements NettyServerCustomizer {
     private final ProxyProperties.Listen listen;
     private final ProxyProperties.Tls tls;
     private final int managementPort;
-    private final ReloadingKeyManager servingCertificate;
-    private final ReloadingTrustManager clientCa;
+    // looked up when the listener is built, not when the customizer is: ahead-of-time processing builds the web
+    // server factory (and so this customizer) without any certificate on disk
+    private final Supplier<ReloadingKeyManager> servingCertificate;
+    private final Supplier<ReloadingTrustManager> clientCa;
 
-    public ServerTls(ProxyProperties properties, int managementPort, ReloadingKeyManager servingCertificate,
-            ReloadingTrustManager clientCa) {
+    public ServerTls(ProxyProperties properties, int managementPort, Supplier<ReloadingKeyManager> servingCertificate,
+            Supplier<ReloadingTrustManager> clientCa) {
         this.listen = properties.listen();
         this.tls = properties.tls();
         this.managementPort = managementPort;
@@ -46,10 +49,10 @@ public final class ServerTls implements NettyServerCustomizer {
         }
         if (listen.http2()) {
             return server.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
-                    .secure(spec -> spec.sslContext(Http2SslContextSpec.forServer(servingCertificate).configure(this::configure)));
+                    .secure(spec -> spec.sslContext(Http2SslContextSpec.forServer(servingCertificate.get()).configure(this::configure)));
         }
         return server.protocol(HttpProtocol.HTTP11)
-                .secure(spec -> spec.sslContext(Http11SslContextSpec.forServer(servingCertificate).configure(this::configure)));
+                .secure(spec -> spec.sslContext(Http11SslContextSpec.forServer(servingCertificate.get()).configure(this::configure)));
     }
 
     private void configure(SslContextBuilder builder) {
@@ -57,6 +60,7 @@ public final class ServerTls implements NettyServerCustomizer {
         if (!tls.cipherSuites().isEmpty()) {
             builder.ciphers(tls.cipherSuites());
         }
+        ReloadingTrustManager clientCa = this.clientCa.get();
         if (clientCa != null) {
             builder.trustManager(clientCa).clientAuth(ClientAuth.OPTIONAL);
         } else {

@@ -95,10 +95,6 @@ public final class OpenStreams implements SmartLifecycle {
                 .baseUnit("bytes").tag("kind", kind.label).tag("direction", direction).register(registry);
     }
 
-    public int open() {
-        return open.get();
-    }
-
     @Override
     public void start() {
         running = true;

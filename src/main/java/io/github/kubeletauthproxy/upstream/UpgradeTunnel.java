@@ -3,6 +3,8 @@ package io.github.kubeletauthproxy.upstream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.server.ProxyResponses;
@@ -72,7 +74,7 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         OpenStreams.Kind kind = OpenStreams.Kind.of(path);
         AuditRecord audit = AuditRecord.of(exchange);
         // the reserved place is given back here unless a tunnel took it over (then the tunnel gives it back)
-        java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean handedOver = new AtomicBoolean();
         return Mono.fromFuture(() -> KubeletUpgrade.open(client, kubelet, request.getMethod().name(), pathAndQuery, headers, tls,
                         connectTimeout, maxErrorBodyBytes))
                 .flatMap(answer -> {
@@ -94,9 +96,9 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
     }
 
     /** Rewires the connections on the client's event loop, which the kubelet connection shares. */
-    private java.util.concurrent.CompletableFuture<StreamTunnel.Summary> openOnEventLoop(Channel client,
-            KubeletUpgrade.Switched switched, OpenStreams.Kind kind, java.util.concurrent.atomic.AtomicBoolean handedOver) {
-        java.util.concurrent.CompletableFuture<StreamTunnel.Summary> summary = new java.util.concurrent.CompletableFuture<>();
+    private CompletableFuture<StreamTunnel.Summary> openOnEventLoop(Channel client,
+            KubeletUpgrade.Switched switched, OpenStreams.Kind kind, AtomicBoolean handedOver) {
+        CompletableFuture<StreamTunnel.Summary> summary = new CompletableFuture<>();
         client.eventLoop().execute(() -> {
             try {
                 if (!client.isActive()) {

@@ -101,14 +101,20 @@ class CachingTokenAuthenticatorTest {
 
     @Test
     void keysAreKeyedHmacsNeverTheTokenAndDependOnTheAudiences() {
-        var first = cache(reviewer);
-        var other = new CachingTokenAuthenticator(reviewer, List.of("other"), SUCCESS_TTL, FAILURE_TTL, 100, ticker,
-                CoalescingCache.Listener.NONE);
-
+        byte[] hmacKey = new byte[32];
+        var first = keyed(List.of("aud"), hmacKey);
         String key = first.keyOf("secret-token");
 
         assertThat(key).doesNotContain("secret-token").isEqualTo(first.keyOf("secret-token"));
-        assertThat(other.keyOf("secret-token")).isNotEqualTo(key);
-        assertThat(cache(reviewer).keyOf("secret-token")).as("a random key per instance").isNotEqualTo(key);
+        assertThat(keyed(List.of("aud"), hmacKey).keyOf("secret-token")).as("same HMAC key, same audiences").isEqualTo(key);
+        assertThat(keyed(List.of("other"), hmacKey).keyOf("secret-token")).as("same HMAC key, other audiences").isNotEqualTo(key);
+        assertThat(keyed(List.of("aud", "other"), hmacKey).keyOf("secret-token")).as("one audience more").isNotEqualTo(key);
+        assertThat(keyed(List.of("aud"), hmacKey).keyOf("secret-token2")).as("another token").isNotEqualTo(key);
+        assertThat(cache(reviewer).keyOf("secret-token")).as("a random key per instance").isNotEqualTo(cache(reviewer).keyOf("secret-token"));
+    }
+
+    CachingTokenAuthenticator keyed(List<String> audiences, byte[] hmacKey) {
+        return new CachingTokenAuthenticator(reviewer, audiences, SUCCESS_TTL, FAILURE_TTL, 100, ticker,
+                CoalescingCache.Listener.NONE, hmacKey);
     }
 }

@@ -60,7 +60,7 @@ class FaultsE2eTest {
         Identities ids = node.identities();
         String warm = ids.serviceAccountToken("faults-warm", List.of(), Grant.of("stats", "get"), Grant.of("metrics", "get"));
         String cold = ids.serviceAccountToken("faults-cold", List.of(), Grant.of("stats", "get"));
-        Thread.sleep(2000);
+        ids.awaitGrants();
         assertThat(get("/stats/summary", warm).statusCode()).isEqualTo(200);
 
         try {
@@ -86,7 +86,7 @@ class FaultsE2eTest {
     @Order(2)
     void aRestartedKubeletIs502DuringTheGapAndServedAgainWithoutRestartingTheProxy() throws Exception {
         String token = node.identities().serviceAccountToken("faults-pods", List.of(), Grant.of("pods", "get"));
-        Thread.sleep(2000);
+        node.identities().awaitGrants();
         assertThat(get("/pods", token).statusCode()).isEqualTo(200);
 
         HttpResponse<String> during;
@@ -114,7 +114,7 @@ class FaultsE2eTest {
     @Order(3)
     void rotatingTheServingAndUpstreamCertificatesMidRunFailsNoRequest() throws Exception {
         String token = node.identities().serviceAccountToken("faults-rotation", List.of(), Grant.of("stats", "get"));
-        Thread.sleep(2000);
+        node.identities().awaitGrants();
         assertThat(get("/stats/summary", token).statusCode()).isEqualTo(200);
         double before = reloads();
 

@@ -128,7 +128,7 @@ class HelmInstallE2eTest {
                 "-o", "jsonpath={.data.ca\\.crt}").out());
         String allowed = node.identities().serviceAccountToken("helm-reader", List.of(), Grant.of("stats", "get"));
         String denied = node.identities().serviceAccountToken("helm-nobody", List.of());
-        Thread.sleep(2000);
+        node.identities().awaitGrants();
 
         Run ok = getRaw(ca, allowed);
         Run refused = getRaw(ca, denied);

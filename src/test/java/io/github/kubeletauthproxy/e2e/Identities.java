@@ -23,6 +23,9 @@ import javax.net.ssl.TrustManagerFactory;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpec;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpecBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -54,6 +57,8 @@ public final class Identities {
     private final X509Certificate clusterCa;
     private final PrivateKey clusterCaKey;
     private final Map<String, String> env;
+    // reviews that must allow once RBAC has seen the bindings made since the last awaitGrants()
+    private final List<SubjectAccessReviewSpec> pendingGrants = new ArrayList<>();
 
     /** {@code verbs} on {@code nodes/<subresource>}. */
     public record Grant(String subresource, List<String> verbs) {
@@ -187,9 +192,55 @@ public final class Identities {
         Files.writeString(keyFile, io.github.kubeletauthproxy.support.TestPki.pkcs8(user.key()));
     }
 
+    /**
+     * Waits until the API server's authorizer answers every grant made since the last call as allowed: RBAC learns
+     * new bindings through its informers, a moment after they are written. Polls SubjectAccessReviews, bounded.
+     */
+    public void awaitGrants() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (SubjectAccessReviewSpec spec : List.copyOf(pendingGrants)) {
+            while (!allowed(spec)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("RBAC did not allow " + spec.getResourceAttributes() + " for "
+                            + spec.getUser() + " " + spec.getGroups() + " within 30 s");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            pendingGrants.remove(spec);
+        }
+    }
+
+    private boolean allowed(SubjectAccessReviewSpec spec) {
+        var review = new SubjectAccessReviewBuilder().withSpec(spec).build();
+        return Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed());
+    }
+
     private void bind(String kind, String name, Grant... grants) {
         if (grants.length == 0) {
             return;
+        }
+        for (Grant grant : grants) {
+            for (String verb : grant.verbs()) {
+                // the identity as the API server will see it: a ServiceAccount's groups, or a member of the group
+                String user = switch (kind) {
+                    case "ServiceAccount" -> serviceAccountUser(name);
+                    case "User" -> name;
+                    default -> "kap-e2e-member-of-" + name;
+                };
+                List<String> groups = switch (kind) {
+                    case "ServiceAccount" -> List.of("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE);
+                    case "User" -> List.of();
+                    default -> List.of(name);
+                };
+                pendingGrants.add(new SubjectAccessReviewSpecBuilder().withUser(user).withGroups(groups)
+                        .withNewResourceAttributes().withVerb(verb).withResource("nodes").withSubresource(grant.subresource())
+                        .withName("any").endResourceAttributes().build());
+            }
         }
         String roleName = "kap-e2e-" + kind.toLowerCase() + "-" + name.replace(':', '-').toLowerCase();
         List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules = new ArrayList<>();

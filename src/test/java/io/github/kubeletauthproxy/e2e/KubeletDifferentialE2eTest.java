@@ -73,8 +73,7 @@ class KubeletDifferentialE2eTest {
                 ids.x509User("kap-e2e-grouped", List.of("kap-e2e-readers")), false, false));
         callers.put("x509 user", new Caller("x509 user", null,
                 ids.x509User("kap-e2e-x509", List.of(), Grant.of("pods", "get"), Grant.of("configz", "get")), false, false));
-        // RBAC in the API server learns new bindings through its informers: give it a moment
-        Thread.sleep(2000);
+        ids.awaitGrants();
         proxy = ProxyUnderTest.start(node, Map.of());
     }
 

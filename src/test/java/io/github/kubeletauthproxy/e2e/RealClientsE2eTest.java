@@ -38,7 +38,7 @@ class RealClientsE2eTest {
                 Grant.of("proxy", "get"));
         nobody = ids.serviceAccountToken("kubectl-nobody", List.of());
         x509 = ids.x509User("kap-e2e-kubectl-x509", List.of(), Grant.of("stats", "get"));
-        Thread.sleep(2000);
+        ids.awaitGrants();
         proxy = ProxyUnderTest.start(node, Map.of());
         dir = Files.createTempDirectory("kap-kubectl");
         anonymousConfig = Kubectl.kubeconfig(dir, proxy.url(), proxy.servingCa(), null, null);

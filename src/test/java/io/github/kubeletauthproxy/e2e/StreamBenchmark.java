@@ -35,7 +35,7 @@ public final class StreamBenchmark {
         LocalNode.Node node = new LocalNode.Node(env, admin, new Identities(admin, env));
         String token = node.identities().serviceAccountToken("bench", List.of(),
                 Identities.Grant.of("proxy", "get", "create"));
-        Thread.sleep(2000);
+        node.identities().awaitGrants();
         try (ProxyUnderTest proxy = ProxyUnderTest.start(node, Map.of("logging.level.kubelet-auth-proxy.audit", "WARN"))) {
             SSLContext toKubelet = Identities.sslContext(null, node.file("KUBELET_CA_FILE"));
             SSLContext toProxy = Identities.sslContext(null, proxy.servingCa());

@@ -38,7 +38,7 @@ class StreamsE2eTest {
         this.node = node;
         execer = node.identities().serviceAccountToken("streams-exec", List.of(), Grant.of("proxy", "get", "create"));
         getter = node.identities().serviceAccountToken("streams-get", List.of(), Grant.of("proxy", "get"));
-        Thread.sleep(2000);
+        node.identities().awaitGrants();
         proxy = ProxyUnderTest.start(node, Map.of("logging.level.io.github.kubeletauthproxy.upstream", "DEBUG"));
     }
 
