@@ -136,16 +136,21 @@ public final class Identities {
         if (grants.length > 0) {
             bind("User", name, grants);
         }
+        X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
+        groups.forEach(group -> subject.addRDN(BCStyle.O, group));
+        subject.addRDN(BCStyle.CN, name);
+        return x509Subject(name, subject.build());
+    }
+
+    /** A client certificate signed by the cluster CA with exactly this subject (order and string types kept). */
+    public X509User x509Subject(String name, X500Name subject) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(256);
             KeyPair keys = generator.generateKeyPair();
-            X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
-            groups.forEach(group -> subject.addRDN(BCStyle.O, group));
-            subject.addRDN(BCStyle.CN, name);
             var builder = new JcaX509v3CertificateBuilder(new X500Name(clusterCa.getSubjectX500Principal().getName()),
                     BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(Instant.now().minus(Duration.ofMinutes(5))),
-                    Date.from(Instant.now().plus(Duration.ofDays(1))), subject.build(), keys.getPublic())
+                    Date.from(Instant.now().plus(Duration.ofDays(1))), subject, keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));

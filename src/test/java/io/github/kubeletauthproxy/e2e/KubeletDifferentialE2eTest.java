@@ -19,6 +19,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 import io.github.kubeletauthproxy.e2e.Identities.Grant;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERBMPString;
+import org.bouncycastle.asn1.DERIA5String;
+import org.bouncycastle.asn1.DERPrintableString;
+import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -200,6 +210,58 @@ class KubeletDifferentialE2eTest {
 
         assertThat(proxied.path("kind").asText()).isEqualTo(direct.path("kind").asText()).isEqualTo("PodList");
         assertThat(names(proxied)).isEqualTo(names(direct)).contains("default/logger");
+    }
+
+    /**
+     * The kubelet's refusal names the user it derived from the certificate; the proxy must derive the same one from
+     * every subject shape (Go's pkix.Name: the last CN, every O, nothing else).
+     */
+    @Test
+    void certificateSubjectsNameTheSameUserAtTheProxyAndAtTheKubelet() throws Exception {
+        Map<String, X500Name> subjects = new LinkedHashMap<>();
+        subjects.put("two CNs", subject(cn("kap-e2e-first"), cn("kap-e2e-second")));
+        subjects.put("three CNs, Os between", subject(cn("kap-e2e-a"), o("kap-e2e-g1"), cn("kap-e2e-b"), o("kap-e2e-g2"), cn("kap-e2e-c")));
+        subjects.put("OU, serialNumber, email", subject(rdn(BCStyle.OU, new DERUTF8String("unit")),
+                rdn(BCStyle.SERIALNUMBER, new DERPrintableString("42")), rdn(BCStyle.EmailAddress, new DERIA5String("a@b.c")),
+                cn("kap-e2e-attrs")));
+        subjects.put("PrintableString CN", subject(rdn(BCStyle.CN, new DERPrintableString("kap-e2e-printable"))));
+        subjects.put("UTF8String CN", subject(rdn(BCStyle.CN, new DERUTF8String("kap-e2e-printable"))));
+        subjects.put("BMPString CN", subject(rdn(BCStyle.CN, new DERBMPString("kap-e2e-bmp"))));
+        subjects.put("spaces in CN", subject(cn("kap e2e  spaced ")));
+        subjects.put("unicode CN", subject(cn("kap-e2e-jürgen-名前")));
+        subjects.put("multi-valued RDN", subject(new RDN(new AttributeTypeAndValue[] {
+                new AttributeTypeAndValue(BCStyle.CN, new DERUTF8String("kap-e2e-multi")),
+                new AttributeTypeAndValue(BCStyle.O, new DERUTF8String("kap-e2e-mg"))})));
+        subjects.put("empty CN", subject(cn("")));
+        subjects.put("a later empty CN", subject(cn("kap-e2e-dropped"), cn("")));
+        Call call = new Call("GET", "/configz");
+        List<String> table = new ArrayList<>();
+        for (var entry : subjects.entrySet()) {
+            Caller caller = new Caller(entry.getKey(), null, node.identities().x509Subject(entry.getKey(), entry.getValue()), false, false);
+            Answer direct = send(URI.create(node.kubeletUrl()), sslFor(caller, node.file("KUBELET_CA_FILE")), caller, call);
+            Answer proxied = send(URI.create(proxy.url()), sslFor(caller, proxy.servingCa()), caller, call);
+            table.add(String.format("%-26s kubelet %d %s / proxy %d %s", entry.getKey(), direct.status(), abbreviate(direct.body()),
+                    proxied.status(), abbreviate(proxied.body())));
+            assertThat(proxied.status()).as(entry.getKey()).isEqualTo(direct.status()).isIn(401, 403);
+            assertThat(proxied.body()).as(entry.getKey()).isEqualTo(direct.body());
+        }
+        System.out.println("\n== certificate subjects: the user the kubelet and the proxy name\n" + String.join("\n", table) + "\n");
+    }
+
+    static X500Name subject(RDN... rdns) {
+        return new X500Name(rdns);
+    }
+
+    static RDN cn(String value) {
+        return rdn(BCStyle.CN, new DERUTF8String(value));
+    }
+
+    static RDN o(String value) {
+        return rdn(BCStyle.O, new DERUTF8String(value));
+    }
+
+    static RDN rdn(ASN1ObjectIdentifier type, ASN1Encodable value) {
+        return new RDN(type, value);
     }
 
     static List<String> names(com.fasterxml.jackson.databind.JsonNode podList) {

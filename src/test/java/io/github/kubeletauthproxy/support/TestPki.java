@@ -79,8 +79,12 @@ public final class TestPki {
         return issue(user, List.of(), null, List.of(), List.of());
     }
 
+    /** A client certificate with exactly this subject (attribute order, string types and multi-valued RDNs kept). */
+    public Issued clientWithSubject(X500Name subject) {
+        return issue(subject, KeyPurposeId.id_kp_clientAuth, List.of(), List.of());
+    }
+
     private Issued issue(String commonName, List<String> groups, KeyPurposeId usage, List<String> ips, List<String> dns) {
-        KeyPair keys = newKeys();
         X500NameBuilder subjectBuilder = new X500NameBuilder(BCStyle.INSTANCE);
         for (String group : groups) {
             subjectBuilder.addRDN(BCStyle.O, group);
@@ -88,9 +92,14 @@ public final class TestPki {
         if (!commonName.isEmpty()) {
             subjectBuilder.addRDN(BCStyle.CN, commonName);
         }
+        return issue(subjectBuilder.build(), usage, ips, dns);
+    }
+
+    private Issued issue(X500Name subject, KeyPurposeId usage, List<String> ips, List<String> dns) {
+        KeyPair keys = newKeys();
         try {
             X500Name issuer = new X500Name(caCert.getSubjectX500Principal().getName());
-            org.bouncycastle.cert.X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial(), from(), until(), subjectBuilder.build(),
+            org.bouncycastle.cert.X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial(), from(), until(), subject,
                     keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true,
