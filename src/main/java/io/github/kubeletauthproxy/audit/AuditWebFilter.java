@@ -4,10 +4,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import io.github.kubeletauthproxy.metrics.MeterCache;
-import io.github.kubeletauthproxy.server.ManagementPort;
-import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.github.kubeletauthproxy.status.StatusTexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +33,8 @@ public final class AuditWebFilter implements WebFilter, Ordered {
 
     private static final Logger audit = LoggerFactory.getLogger("kubelet-auth-proxy.audit");
 
-    private final ManagementPort managementPort;
+    // requests that are not kubelet traffic (the management server's): neither audited nor counted
+    private final Predicate<ServerWebExchange> notProxyTraffic;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final MeterCache<RequestTags, Counter> requests;
 
@@ -41,8 +42,8 @@ public final class AuditWebFilter implements WebFilter, Ordered {
     private record RequestTags(String verb, String subresource, String decision, int code) {
     }
 
-    public AuditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
-        this.managementPort = managementPort;
+    public AuditWebFilter(Predicate<ServerWebExchange> notProxyTraffic, MeterRegistry registry) {
+        this.notProxyTraffic = notProxyTraffic;
         this.requests = new MeterCache<>(tags -> Counter.builder("kubelet_auth_proxy_requests")
                 .description("Requests by verb, subresource, decision and HTTP status")
                 .tag("verb", tags.verb())
@@ -57,7 +58,7 @@ public final class AuditWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (managementPort.isManagementRequest(exchange)) {
+        if (notProxyTraffic.test(exchange)) {
             return chain.filter(exchange);
         }
         long start = System.nanoTime();
@@ -97,7 +98,7 @@ public final class AuditWebFilter implements WebFilter, Ordered {
                 if (logged.length() > 1) {
                     logged.append(',');
                 }
-                logged.append(ProxyResponses.jsonString(parameter.getKey())).append(':').append(array(parameter.getValue()));
+                logged.append(StatusTexts.jsonString(parameter.getKey())).append(':').append(array(parameter.getValue()));
             }
         }
         json.append("\"commandParameters\":").append(logged).append("},");
@@ -119,17 +120,17 @@ public final class AuditWebFilter implements WebFilter, Ordered {
                 field(json, "container", segments.length > 4 ? segments[segments.length - 1] : "");
             }
             json.append("\"bytesIn\":").append(stream.bytesIn()).append(",\"bytesOut\":").append(stream.bytesOut()).append(',');
-            json.append("\"end\":").append(ProxyResponses.jsonString(stream.ending())).append("},");
+            json.append("\"end\":").append(StatusTexts.jsonString(stream.ending())).append("},");
         }
         json.append("\"status\":").append(code).append(',');
         json.append("\"durationMs\":").append(durationMillis).append(',');
         field(json, "remote", request.getRemoteAddress() == null ? "" : request.getRemoteAddress().getAddress().getHostAddress());
-        json.append("\"end\":").append(ProxyResponses.jsonString(ending.toLowerCase()));
+        json.append("\"end\":").append(StatusTexts.jsonString(ending.toLowerCase()));
         return json.append('}').toString();
     }
 
     private static void field(StringBuilder json, String name, String value) {
-        json.append(ProxyResponses.jsonString(name)).append(':').append(ProxyResponses.jsonString(value)).append(',');
+        json.append(StatusTexts.jsonString(name)).append(':').append(StatusTexts.jsonString(value)).append(',');
     }
 
     private static String array(List<String> values) {
@@ -138,7 +139,7 @@ public final class AuditWebFilter implements WebFilter, Ordered {
             if (i > 0) {
                 out.append(',');
             }
-            out.append(ProxyResponses.jsonString(values.get(i) == null ? "" : values.get(i)));
+            out.append(StatusTexts.jsonString(values.get(i) == null ? "" : values.get(i)));
         }
         return out.append(']').toString();
     }

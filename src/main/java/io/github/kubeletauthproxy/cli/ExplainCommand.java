@@ -14,7 +14,7 @@ import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
 import io.github.kubeletauthproxy.authz.SubjectAccessReviews;
 import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.request.Screening;
-import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.github.kubeletauthproxy.status.StatusTexts;
 import org.springframework.http.HttpHeaders;
 
 /**
@@ -88,7 +88,7 @@ public final class ExplainCommand {
                 ? new Screening.Refused(400, "BadRequest", "unparseable request target")
                 : screen.screen(method, rawPath, headers);
         if (screening instanceof Screening.Refused refused) {
-            out.println("{\"status\": " + refused.status() + ", \"message\": " + ProxyResponses.jsonString(refused.message()) + "}");
+            out.println("{\"status\": " + refused.status() + ", \"message\": " + StatusTexts.jsonString(refused.message()) + "}");
             return REFUSED;
         }
         Screening.Accepted accepted = (Screening.Accepted) screening;

@@ -36,6 +36,7 @@ import io.github.kubeletauthproxy.server.ApiServerHealth;
 import io.github.kubeletauthproxy.server.ManagementPort;
 import io.github.kubeletauthproxy.server.ScreeningWebFilter;
 import io.github.kubeletauthproxy.server.ServerTls;
+import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.tls.FileReloader;
 import io.github.kubeletauthproxy.tls.Reloadable;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
@@ -204,7 +205,7 @@ public class ProxyConfiguration {
 
     @Bean
     AuditWebFilter auditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
-        return new AuditWebFilter(managementPort, registry);
+        return new AuditWebFilter(managementPort::isManagementRequest, registry);
     }
 
     @Bean

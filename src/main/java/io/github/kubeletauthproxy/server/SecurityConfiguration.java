@@ -4,8 +4,9 @@ import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.authn.AuthenticationResult;
 import io.github.kubeletauthproxy.authn.Authenticator;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
-import io.github.kubeletauthproxy.config.ProxyProperties;
+import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.request.Screening;
+import io.github.kubeletauthproxy.status.StatusTexts;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.authentication.AuthenticationServiceException;
@@ -49,7 +50,7 @@ public class SecurityConfiguration {
                 return ProxyResponses.status(exchange, 503, "ServiceUnavailable",
                         "cannot authenticate the request: the API server did not answer the TokenReview");
             }
-            return ProxyResponses.text(exchange, 401, ProxyResponses.unauthorizedText());
+            return ProxyResponses.text(exchange, 401, StatusTexts.unauthorized());
         });
 
         ServerWebExchangeMatcher proxyTraffic = exchange -> managementPort.isManagementRequest(exchange)
@@ -68,7 +69,7 @@ public class SecurityConfiguration {
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint((exchange, e) -> {
                             AuditRecord.of(exchange).decision(AuditRecord.DecisionKind.UNAUTHENTICATED);
-                            return ProxyResponses.text(exchange, 401, ProxyResponses.unauthorizedText());
+                            return ProxyResponses.text(exchange, 401, StatusTexts.unauthorized());
                         })
                         .accessDeniedHandler((exchange, denied) -> {
                             AuditRecord audit = AuditRecord.of(exchange);
@@ -77,11 +78,11 @@ public class SecurityConfiguration {
                                     && denied.getCause() instanceof KubeletAuthorization.AuthorizationFailure failure) {
                                 audit.decision(AuditRecord.DecisionKind.ERROR);
                                 return ProxyResponses.text(exchange, 500,
-                                        ProxyResponses.authorizationErrorText(user, audit.verb(), failure.subresource()));
+                                        StatusTexts.authorizationError(user, audit.verb(), failure.subresource()));
                             }
                             audit.decision(AuditRecord.DecisionKind.DENY);
                             return ProxyResponses.text(exchange, 403,
-                                    ProxyResponses.forbiddenText(user, audit.verb(), audit.subresources(), legacyForbidden));
+                                    StatusTexts.forbidden(user, audit.verb(), audit.subresources(), legacyForbidden));
                         }))
                 .build();
     }

@@ -5,7 +5,7 @@ import java.net.SocketAddress;
 import java.util.List;
 import java.util.function.Supplier;
 
-import io.github.kubeletauthproxy.config.ProxyProperties;
+import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
 import io.netty.handler.ssl.ClientAuth;

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 
-import io.github.kubeletauthproxy.config.ProxyProperties;
+import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
 import io.netty.channel.ChannelOption;

@@ -1,4 +1,4 @@
-package io.github.kubeletauthproxy.server;
+package io.github.kubeletauthproxy.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,30 +7,30 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The refusal texts, byte for byte as the kubelet writes them (checked against a real kubelet in the e2e suite). */
-class ProxyResponsesTest {
+class StatusTextsTest {
 
     @Test
     void forbiddenListsEverySubresourceTriedWithATrailingNewline() {
-        assertThat(ProxyResponses.forbiddenText("jane", "get", List.of("pods", "proxy"), false))
+        assertThat(StatusTexts.forbidden("jane", "get", List.of("pods", "proxy"), false))
                 .isEqualTo("Forbidden (user=jane, verb=get, resource=nodes, subresource(s)=[pods proxy])\n");
     }
 
     @Test
     void theLegacyFormNamesTheFirstSubresourceOnly() {
-        assertThat(ProxyResponses.forbiddenText("jane", "get", List.of("pods", "proxy"), true))
+        assertThat(StatusTexts.forbidden("jane", "get", List.of("pods", "proxy"), true))
                 .isEqualTo("Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)");
     }
 
     @Test
     void authorizationErrorsAndUnauthorizedHaveNoNewline() {
-        assertThat(ProxyResponses.authorizationErrorText("jane", "get", "stats"))
+        assertThat(StatusTexts.authorizationError("jane", "get", "stats"))
                 .isEqualTo("Authorization error (user=jane, verb=get, resource=nodes, subresource=stats)");
-        assertThat(ProxyResponses.unauthorizedText()).isEqualTo("Unauthorized");
+        assertThat(StatusTexts.unauthorized()).isEqualTo("Unauthorized");
     }
 
     @Test
     void statusObjectsEscapeTheirMessage() {
-        assertThat(ProxyResponses.statusJson(400, "BadRequest", "bad \"path\"\n"))
+        assertThat(StatusTexts.statusJson(400, "BadRequest", "bad \"path\"\n"))
                 .isEqualTo("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
                         + "\"message\":\"bad \\\"path\\\"\\n\",\"reason\":\"BadRequest\",\"code\":400}\n");
     }

@@ -1,4 +1,4 @@
-package io.github.kubeletauthproxy.config;
+package io.github.kubeletauthproxy.settings;
 
 import java.net.URI;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.github.kubeletauthproxy.config;
+package io.github.kubeletauthproxy.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
