@@ -245,6 +245,33 @@ class ProxyComponentTest {
         assertThat(KUBELET.received()).isEmpty();
     }
 
+    @Test
+    void onlyOriginFormTargetsAreReviewedAndForwarded() throws Exception {
+        API.addToken("alice-token", "alice", List.of(), List.of());
+        API.grant("alice", "get", "stats");
+        for (String target : List.of("stats/summary", "a:b@c/stats/summary", "http://127.0.0.1:1/stats/summary")) {
+            assertThat(rawStatus("GET " + target + " HTTP/1.1")).as(target).isEqualTo(400);
+        }
+        assertThat(API.tokenReviewCount() + API.sarCount()).isZero();
+        assertThat(KUBELET.received()).isEmpty();
+    }
+
+    @Test
+    void aConnectionHeaderNamingContentLengthIsRefusedNotForwardedWithoutItsFraming() throws Exception {
+        API.addToken("alice-token", "alice", List.of(), List.of());
+        API.grant("alice", "create", "stats");
+        String smuggled = "GET /pods HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /stats/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alice-token\r\n"
+                    + "Connection: content-length\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled)
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertThat(status).contains(" 400 ");
+        }
+        assertThat(KUBELET.received()).isEmpty();
+    }
+
     /** Sends a request line as-is (clients normalise paths) and returns the status code. */
     int rawStatus(String requestLine) throws Exception {
         try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {

@@ -7,6 +7,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
 import org.springframework.http.HttpHeaders;
@@ -18,6 +19,8 @@ import org.springframework.http.HttpHeaders;
  * the path the kubelet routes on.
  */
 public final class RequestScreen {
+
+    private static final Set<String> PROTECTED_HEADERS = Set.of("content-length", "transfer-encoding", "host", "authorization");
 
     private final KubeletRequestAttributes.Options options;
 
@@ -35,6 +38,16 @@ public final class RequestScreen {
             path = canonicalPath(rawPath);
         } catch (NonCanonicalPathException e) {
             return new Screening.Refused(400, "BadRequest", "non-canonical request path: " + e.getMessage());
+        }
+        for (String connection : headers.getOrEmpty(HttpHeaders.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String option = token.trim().toLowerCase(Locale.ROOT);
+                // a hop-by-hop header is removed before forwarding: naming one of these would strip the body's
+                // framing or the host and credentials the proxy sets
+                if (PROTECTED_HEADERS.contains(option)) {
+                    return new Screening.Refused(400, "BadRequest", "Connection must not name " + option);
+                }
+            }
         }
         List<String> upgrade = headers.getOrEmpty(HttpHeaders.UPGRADE);
         if (!upgrade.isEmpty()) {
@@ -60,7 +73,7 @@ public final class RequestScreen {
     /** Decodes a raw (still percent-encoded) path, refusing every form that could be read two ways. */
     static String canonicalPath(String rawPath) throws NonCanonicalPathException {
         if (rawPath == null || !rawPath.startsWith("/")) {
-            throw new NonCanonicalPathException("the path must start with '/'");
+            throw new NonCanonicalPathException("the request target must start with '/' (origin-form)");
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(rawPath.length());
         for (int i = 0; i < rawPath.length(); i++) {

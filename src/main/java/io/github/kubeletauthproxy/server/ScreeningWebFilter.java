@@ -4,10 +4,13 @@ import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.request.Screening;
 import org.springframework.core.Ordered;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 /** Runs {@link RequestScreen} before Spring Security, so a refused request costs no API-server call. */
 public final class ScreeningWebFilter implements WebFilter, Ordered {
@@ -32,7 +35,7 @@ public final class ScreeningWebFilter implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         var request = exchange.getRequest();
-        Screening screening = screen.screen(request.getMethod().name(), request.getURI().getRawPath(), request.getHeaders());
+        Screening screening = screen.screen(request.getMethod().name(), rawPath(request), request.getHeaders());
         if (screening instanceof Screening.Refused refused) {
             AuditRecord.of(exchange).decision(AuditRecord.DecisionKind.REFUSED);
             return ProxyResponses.status(exchange, refused.status(), refused.reason(), refused.message());
@@ -41,6 +44,18 @@ public final class ScreeningWebFilter implements WebFilter, Ordered {
         exchange.getAttributes().put(ACCEPTED, accepted);
         AuditRecord.of(exchange).attributes(accepted.attributes().verb(), accepted.attributes().subresources());
         return chain.filter(exchange);
+    }
+
+    /**
+     * The path as the client wrote it in the request line (HTTP/2: {@code :path}), up to the query. The parsed URI
+     * would read a target such as {@code stats/summary} or {@code a:b@c/stats/summary} as an authority and a path;
+     * the screen must see, and refuse, what was sent.
+     */
+    static String rawPath(ServerHttpRequest request) {
+        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        String target = nativeRequest instanceof HttpServerRequest netty ? netty.uri() : request.getURI().getRawPath();
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
     }
 
     @Override

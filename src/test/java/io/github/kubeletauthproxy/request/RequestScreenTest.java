@@ -16,7 +16,9 @@ class RequestScreenTest {
     @ValueSource(strings = {"/stats/../exec/ns/pod/c", "/pods/./x", "/./pods", "/pods/..", "//pods", "/pods//x",
             "/%2e%2e/exec", "/%2E/pods", "/logs%2fkubelet.log", "/logs%2F..", "/pods%5c..", "/pods;x=1", "/pods;",
             "/%70ods", "/p%6fds", "/pods%", "/pods%2", "/pods%zz", "/pods%00", "/pods%0a", "/pods%25", "/pods\\x",
-            "/pods x", "/pods\t", "/p\u00f6ds", "pods", "", "/logs/%ff"})
+            "/pods x", "/pods\t", "/p\u00f6ds", "pods", "", "/logs/%ff",
+            // targets that are not origin-form: an authority (with userinfo), absolute-form, a relative path, "*"
+            "a:b@c/stats/summary", "stats/summary", "http://127.0.0.1:10250/stats/summary", "*"})
     void nonCanonicalPathsAreRefusedWith400(String rawPath) {
         Screening screening = screen.screen("GET", rawPath, new HttpHeaders());
 
@@ -35,6 +37,25 @@ class RequestScreenTest {
 
         assertThat(screening).isInstanceOfSatisfying(Screening.Accepted.class,
                 accepted -> assertThat(accepted.path()).isEqualTo(decoded));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"content-length|400", "Transfer-Encoding|400", "keep-alive, Content-Length|400",
+            "HOST|400", "authorization|400", "keep-alive|0", "close|0", "Upgrade|0", "te, keep-alive|0"})
+    void connectionMayNotNameTheHeadersThatFrameTheBodyOrCarryHostAndCredentials(String connection, int refusedWith) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(HttpHeaders.CONNECTION, connection);
+
+        Screening screening = screen.screen("POST", "/stats/summary", headers);
+
+        if (refusedWith == 0) {
+            assertThat(screening).isInstanceOf(Screening.Accepted.class);
+        } else {
+            assertThat(screening).isInstanceOfSatisfying(Screening.Refused.class, refused -> {
+                assertThat(refused.status()).isEqualTo(refusedWith);
+                assertThat(refused.message()).startsWith("Connection must not name ");
+            });
+        }
     }
 
     @ParameterizedTest
