@@ -20,7 +20,8 @@ public final class StatusTexts {
     /** Kubelet 1.32+ lists every subresource tried; the legacy form names only the first. */
     public static String forbidden(String user, String verb, List<String> subresources, boolean legacy) {
         if (legacy) {
-            return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource=" + subresources.get(0) + ")";
+            String first = subresources.isEmpty() ? "" : subresources.get(0);
+            return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource=" + first + ")";
         }
         return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource(s)=["
                 + String.join(" ", subresources) + "])\n";

@@ -22,6 +22,14 @@ class StatusTextsTest {
     }
 
     @Test
+    void aRefusalWithoutSubresourcesIsStillA403TextNotAnError() {
+        assertThat(StatusTexts.forbidden("jane", "get", List.of(), true))
+                .isEqualTo("Forbidden (user=jane, verb=get, resource=nodes, subresource=)");
+        assertThat(StatusTexts.forbidden("jane", "get", List.of(), false))
+                .isEqualTo("Forbidden (user=jane, verb=get, resource=nodes, subresource(s)=[])\n");
+    }
+
+    @Test
     void authorizationErrorsAndUnauthorizedHaveNoNewline() {
         assertThat(StatusTexts.authorizationError("jane", "get", "stats"))
                 .isEqualTo("Authorization error (user=jane, verb=get, resource=nodes, subresource=stats)");
