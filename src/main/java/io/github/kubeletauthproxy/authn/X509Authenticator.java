@@ -2,7 +2,6 @@ package io.github.kubeletauthproxy.authn;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateParsingException;
@@ -95,7 +94,7 @@ public final class X509Authenticator implements Authenticator {
         /** Go's parseASN1String: the string types a certificate may use, each checked as Go checks it. */
         private static String string(int tag, byte[] value) {
             return switch (tag) {
-                case 0x0c -> decode(value, StandardCharsets.UTF_8, "UTF8String");
+                case 0x0c -> utf8(value);
                 case 0x13 -> ascii(value, "PrintableString", Subject::printable);
                 case 0x16 -> ascii(value, "IA5String", b -> b < 0x80);
                 case 0x12 -> ascii(value, "NumericString", b -> (b >= '0' && b <= '9') || b == ' ');
@@ -132,12 +131,12 @@ public final class X509Authenticator implements Authenticator {
             return new String(value, StandardCharsets.US_ASCII);
         }
 
-        private static String decode(byte[] value, Charset charset, String type) {
+        private static String utf8(byte[] value) {
             try {
-                return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString();
             } catch (CharacterCodingException e) {
-                throw new IllegalArgumentException("invalid " + type);
+                throw new IllegalArgumentException("invalid UTF8String");
             }
         }
     }

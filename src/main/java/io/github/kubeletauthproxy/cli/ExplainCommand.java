@@ -1,7 +1,6 @@
 package io.github.kubeletauthproxy.cli;
 
 import java.io.PrintStream;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,16 +76,10 @@ public final class ExplainCommand {
             return USAGE;
         }
         String method = positional.get(0);
-        String rawPath;
-        try {
-            rawPath = URI.create(positional.get(1)).getRawPath();
-        } catch (IllegalArgumentException e) {
-            rawPath = null;
-        }
+        // the target read as the server reads it, so that explain refuses what the server refuses
+        String rawPath = RequestScreen.pathOf(positional.get(1));
         RequestScreen screen = new RequestScreen(new KubeletRequestAttributes.Options(fineGrained, streamsRequireCreate));
-        Screening screening = rawPath == null
-                ? new Screening.Refused(400, "BadRequest", "unparseable request target")
-                : screen.screen(method, rawPath, headers);
+        Screening screening = screen.screen(method, rawPath, headers);
         if (screening instanceof Screening.Refused refused) {
             out.println("{\"status\": " + refused.status() + ", \"message\": " + StatusTexts.jsonString(refused.message()) + "}");
             return REFUSED;

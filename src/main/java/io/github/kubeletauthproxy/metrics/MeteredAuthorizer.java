@@ -1,7 +1,5 @@
 package io.github.kubeletauthproxy.metrics;
 
-import java.util.List;
-
 import io.github.kubeletauthproxy.authz.AccessReview;
 import io.github.kubeletauthproxy.authz.Authorizer;
 import io.github.kubeletauthproxy.authz.Decision;
@@ -14,15 +12,18 @@ public final class MeteredAuthorizer implements Authorizer {
 
     private final Authorizer delegate;
     private final MeterRegistry registry;
-    private final MeterCache<List<String>, Timer> timers;
+    private final MeterCache<Tags, Timer> timers;
+
+    private record Tags(String subresource, String decision) {
+    }
 
     public MeteredAuthorizer(Authorizer delegate, MeterRegistry registry) {
         this.delegate = delegate;
         this.registry = registry;
-        this.timers = new MeterCache<>(subresourceAndDecision -> Timer.builder("kubelet_auth_proxy_authorization_duration")
+        this.timers = new MeterCache<>(tags -> Timer.builder("kubelet_auth_proxy_authorization_duration")
                 .description("Time to decide one nodes/<subresource> review, API-server calls and cache included")
-                .tag("subresource", subresourceAndDecision.get(0))
-                .tag("decision", subresourceAndDecision.get(1))
+                .tag("subresource", tags.subresource())
+                .tag("decision", tags.decision())
                 .publishPercentileHistogram()
                 .register(registry));
     }
@@ -38,6 +39,6 @@ public final class MeteredAuthorizer implements Authorizer {
     }
 
     private Timer timer(AccessReview review, String decision) {
-        return timers.get(List.of(review.subresource(), decision));
+        return timers.get(new Tags(review.subresource(), decision));
     }
 }

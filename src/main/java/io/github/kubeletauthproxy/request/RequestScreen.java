@@ -70,6 +70,16 @@ public final class RequestScreen {
         }
     }
 
+    /**
+     * The path of a request target exactly as the client wrote it: everything before the query. Not parsed as a URI,
+     * which would read {@code stats/summary} or {@code a:b@c/stats/summary} as an authority and a path; the screen
+     * must see, and refuse, what was sent.
+     */
+    public static String pathOf(String target) {
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
+    }
+
     /** Decodes a raw (still percent-encoded) path, refusing every form that could be read two ways. */
     static String canonicalPath(String rawPath) throws NonCanonicalPathException {
         if (rawPath == null || !rawPath.startsWith("/")) {
@@ -88,7 +98,7 @@ public final class RequestScreen {
                 }
                 bytes.write(b);
                 i += 2;
-            } else if (c < 0x21 || c >= 0x7f || c == '\\' || c == ';') {
+            } else if (c < 0x21 || c >= 0x7f || c == '\\' || c == ';' || c == '#') {
                 throw new NonCanonicalPathException("character 0x" + Integer.toHexString(c) + " is not allowed");
             } else {
                 bytes.write(c);

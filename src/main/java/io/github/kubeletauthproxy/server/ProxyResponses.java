@@ -1,7 +1,6 @@
 package io.github.kubeletauthproxy.server;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.status.StatusTexts;

@@ -46,16 +46,10 @@ public final class ScreeningWebFilter implements WebFilter, Ordered {
         return chain.filter(exchange);
     }
 
-    /**
-     * The path as the client wrote it in the request line (HTTP/2: {@code :path}), up to the query. The parsed URI
-     * would read a target such as {@code stats/summary} or {@code a:b@c/stats/summary} as an authority and a path;
-     * the screen must see, and refuse, what was sent.
-     */
+    /** The path as the server received it: the request line's target (HTTP/2: {@code :path}), not the parsed URI. */
     static String rawPath(ServerHttpRequest request) {
         Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-        String target = nativeRequest instanceof HttpServerRequest netty ? netty.uri() : request.getURI().getRawPath();
-        int query = target.indexOf('?');
-        return query < 0 ? target : target.substring(0, query);
+        return nativeRequest instanceof HttpServerRequest netty ? RequestScreen.pathOf(netty.uri()) : request.getURI().getRawPath();
     }
 
     @Override

@@ -133,6 +133,16 @@ class ExplainCommandTest {
     }
 
     @Test
+    void targetsTheServerRefusesAreRefusedHereToo() {
+        for (String target : List.of("http://127.0.0.1:10250/stats/summary", "stats/summary", "a:b@c/stats/summary", "/pods#x")) {
+            Run run = explain("GET", target);
+            assertThat(run.exit()).as(target).isEqualTo(3);
+            assertThat(run.lines()).as(target).singleElement()
+                    .satisfies(line -> assertThat(line.path("status").asInt()).isEqualTo(400));
+        }
+    }
+
+    @Test
     void badUsageExitsWith2() {
         assertThat(explain("GET").exit()).isEqualTo(2);
         assertThat(explain("--fine-grained=maybe", "GET", "/pods").exit()).isEqualTo(2);

@@ -18,7 +18,7 @@ class RequestScreenTest {
             "/%70ods", "/p%6fds", "/pods%", "/pods%2", "/pods%zz", "/pods%00", "/pods%0a", "/pods%25", "/pods\\x",
             "/pods x", "/pods\t", "/p\u00f6ds", "pods", "", "/logs/%ff",
             // targets that are not origin-form: an authority (with userinfo), absolute-form, a relative path, "*"
-            "a:b@c/stats/summary", "stats/summary", "http://127.0.0.1:10250/stats/summary", "*"})
+            "a:b@c/stats/summary", "stats/summary", "http://127.0.0.1:10250/stats/summary", "*", "/pods#x"})
     void nonCanonicalPathsAreRefusedWith400(String rawPath) {
         Screening screening = screen.screen("GET", rawPath, new HttpHeaders());
 
