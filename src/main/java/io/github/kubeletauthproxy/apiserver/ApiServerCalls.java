@@ -2,40 +2,37 @@ package io.github.kubeletauthproxy.apiserver;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
- * Runs API-server calls off the event loop. The fabric8 client's calls block, so each runs on a bounded
- * scheduler; transient failures (connection errors, timeouts, 429, 500, 503) are retried with a backoff of
- * 0.5 s × 1.5ⁿ and 20 % jitter, the kubelet's webhook backoff. Anything else fails at once.
+ * Runs API-server calls with a deadline and retries: transient failures (connection errors, timeouts, 429, 500,
+ * 503, 504) are retried with a backoff of 0.5 s × 1.5ⁿ and 20 % jitter, the kubelet's webhook backoff. Anything
+ * else fails at once.
  * Also remembers whether the API server has answered at least once, for readiness.
  */
 public final class ApiServerCalls {
 
-    private final Scheduler scheduler;
     private final int retries;
     private final Duration initialBackoff;
     private final Duration timeout;
     private final AtomicBoolean answered = new AtomicBoolean();
 
-    public ApiServerCalls(Scheduler scheduler, int retries, Duration initialBackoff, Duration timeout) {
-        this.scheduler = scheduler;
+    public ApiServerCalls(int retries, Duration initialBackoff, Duration timeout) {
         this.retries = retries;
         this.initialBackoff = initialBackoff;
         this.timeout = timeout;
     }
 
-    public <T> Mono<T> call(Callable<T> blockingCall) {
-        return Mono.fromCallable(blockingCall)
-                .subscribeOn(scheduler)
+    /** {@code call} is subscribed again for each try. */
+    public <T> Mono<T> call(Supplier<Mono<T>> call) {
+        return Mono.defer(call)
                 .timeout(timeout)
                 .doOnNext(ignored -> answered.set(true))
                 .retryWhen(backoff());
@@ -49,7 +46,7 @@ public final class ApiServerCalls {
     private Retry backoff() {
         return Retry.from(signals -> signals.concatMap(signal -> {
             Throwable failure = signal.failure();
-            if (failure instanceof KubernetesClientException kce && kce.getCode() > 0) {
+            if (failure instanceof ApiServerException) {
                 answered.set(true);
             }
             if (signal.totalRetries() >= retries || !isTransient(failure)) {
@@ -63,15 +60,13 @@ public final class ApiServerCalls {
 
     /** Worth another try: the API server may answer next time. */
     static boolean isTransient(Throwable failure) {
-        if (failure instanceof TimeoutException || failure instanceof IOException) {
+        if (failure instanceof TimeoutException || failure instanceof IOException
+                || failure instanceof ReadTimeoutException) {
             return true;
         }
-        if (failure instanceof KubernetesClientException kce) {
-            int code = kce.getCode();
-            if (code == 429 || code == 500 || code == 503 || code == 504) {
-                return true;
-            }
-            return code <= 0 && kce.getCause() != null && isTransient(kce.getCause());
+        if (failure instanceof ApiServerException answered) {
+            int code = answered.code();
+            return code == 429 || code == 500 || code == 503 || code == 504;
         }
         return failure.getCause() != null && failure.getCause() != failure && isTransient(failure.getCause());
     }

@@ -3,11 +3,8 @@ package io.github.kubeletauthproxy.authn;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
+import io.github.kubeletauthproxy.apiserver.ApiServerClient;
 import reactor.core.publisher.Mono;
 
 /**
@@ -16,11 +13,11 @@ import reactor.core.publisher.Mono;
  */
 public final class TokenReviewAuthenticator implements TokenAuthenticator {
 
-    private final KubernetesClient client;
+    private final ApiServerClient client;
     private final ApiServerCalls calls;
     private final List<String> audiences;
 
-    public TokenReviewAuthenticator(KubernetesClient client, ApiServerCalls calls, List<String> audiences) {
+    public TokenReviewAuthenticator(ApiServerClient client, ApiServerCalls calls, List<String> audiences) {
         this.client = client;
         this.calls = calls;
         this.audiences = List.copyOf(audiences);
@@ -28,31 +25,24 @@ public final class TokenReviewAuthenticator implements TokenAuthenticator {
 
     @Override
     public Mono<AuthenticationResult> authenticateToken(String token) {
-        TokenReview request = new TokenReviewBuilder()
-                .withApiVersion("authentication.k8s.io/v1")
-                .withKind("TokenReview")
-                .withNewSpec()
-                .withToken(token)
-                .withAudiences(audiences.isEmpty() ? null : audiences)
-                .endSpec()
-                .build();
-        return calls.call(() -> client.authentication().v1().tokenReviews().create(request)).map(this::resultOf);
+        TokenReview request = TokenReview.of(token, audiences);
+        return calls.call(() -> client.create(TokenReview.PATH, request, TokenReview.class)).map(this::resultOf);
     }
 
     AuthenticationResult resultOf(TokenReview answer) {
-        TokenReviewStatus status = answer.getStatus();
-        if (status == null || !Boolean.TRUE.equals(status.getAuthenticated()) || status.getUser() == null) {
-            String error = status == null || status.getError() == null ? "token not authenticated" : status.getError();
+        TokenReview.Status status = answer.status();
+        if (status == null || !Boolean.TRUE.equals(status.authenticated()) || status.user() == null) {
+            String error = status == null || status.error() == null ? "token not authenticated" : status.error();
             return new AuthenticationResult.Rejected(error);
         }
         if (!audiences.isEmpty()) {
-            List<String> granted = status.getAudiences() == null ? List.of() : status.getAudiences();
+            List<String> granted = status.audiences() == null ? List.of() : status.audiences();
             if (granted.stream().noneMatch(audiences::contains)) {
                 return new AuthenticationResult.Rejected("token audiences " + granted + " do not match " + audiences);
             }
         }
-        var user = status.getUser();
-        Map<String, List<String>> extra = user.getExtra() == null ? Map.of() : user.getExtra();
-        return new AuthenticationResult.Authenticated(new UserInfo(user.getUsername(), user.getUid(), user.getGroups(), extra));
+        TokenReview.User user = status.user();
+        Map<String, List<String>> extra = user.extra() == null ? Map.of() : user.extra();
+        return new AuthenticationResult.Authenticated(new UserInfo(user.username(), user.uid(), user.groups(), extra));
     }
 }

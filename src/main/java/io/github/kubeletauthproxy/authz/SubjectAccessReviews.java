@@ -4,10 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
-
 /** Turns an {@link AccessReview} into the {@code authorization.k8s.io/v1} object sent to the API server. */
 public final class SubjectAccessReviews {
 
@@ -16,24 +12,11 @@ public final class SubjectAccessReviews {
 
     public static SubjectAccessReview toResource(AccessReview review) {
         Map<String, List<String>> extra = new LinkedHashMap<>(review.user().extra());
-        return new SubjectAccessReviewBuilder()
-                .withApiVersion("authorization.k8s.io/v1")
-                .withKind("SubjectAccessReview")
-                .withNewSpec()
-                .withUser(review.user().name())
-                .withUid(review.user().uid().isEmpty() ? null : review.user().uid())
-                .withGroups(review.user().groups())
-                .withExtra(extra.isEmpty() ? null : extra)
-                .withResourceAttributes(new ResourceAttributesBuilder()
-                        .withVerb(review.verb())
-                        .withGroup("")
-                        .withVersion(AccessReview.VERSION)
-                        .withResource(AccessReview.RESOURCE)
-                        .withSubresource(review.subresource())
-                        .withName(review.nodeName())
-                        .withNamespace("")
-                        .build())
-                .endSpec()
-                .build();
+        SubjectAccessReview.ResourceAttributes attributes = new SubjectAccessReview.ResourceAttributes("", review.verb(), "",
+                AccessReview.VERSION, AccessReview.RESOURCE, review.subresource(), review.nodeName());
+        return new SubjectAccessReview("authorization.k8s.io/v1", "SubjectAccessReview",
+                new SubjectAccessReview.Spec(attributes, review.user().name(), review.user().groups(),
+                        extra.isEmpty() ? null : extra, review.user().uid().isEmpty() ? null : review.user().uid()),
+                null);
     }
 }

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.github.kubeletauthproxy.apiserver.ApiServerClient;
 import io.github.kubeletauthproxy.authn.UserInfo;
 import io.github.kubeletauthproxy.authz.AccessReview;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
@@ -89,7 +89,7 @@ public final class ExplainCommand {
                 ? UserInfo.anonymous()
                 : new UserInfo(user, "", groups, Map.of()).withGroup(UserInfo.AUTHENTICATED_GROUP);
         for (AccessReview review : KubeletAuthorization.reviews(caller, accepted.attributes(), node)) {
-            out.println(Serialization.asJson(SubjectAccessReviews.toResource(review)));
+            out.println(ApiServerClient.JSON.writeValueAsString(SubjectAccessReviews.toResource(review)));
         }
         return 0;
     }

@@ -6,11 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLException;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
-import io.github.kubeletauthproxy.apiserver.KubernetesClients;
+import io.github.kubeletauthproxy.apiserver.ApiServerClient;
+import io.github.kubeletauthproxy.apiserver.ApiServerTarget;
+import io.github.kubeletauthproxy.apiserver.Kubeconfig;
 import io.github.kubeletauthproxy.audit.AuditWebFilter;
 import io.github.kubeletauthproxy.authn.AnonymousAuthenticator;
 import io.github.kubeletauthproxy.authn.AuthenticatedGroupAdder;
@@ -41,6 +45,7 @@ import io.github.kubeletauthproxy.tls.FileReloader;
 import io.github.kubeletauthproxy.tls.Reloadable;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
+import io.github.kubeletauthproxy.tls.TokenFile;
 import io.github.kubeletauthproxy.upstream.UpstreamCredentials;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -48,8 +53,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /** Wires the proxy from its settings: the decorator chains, the TLS material and the API-server client. */
 @Configuration(proxyBeanMethods = false)
@@ -104,13 +107,16 @@ public class ProxyConfiguration {
 
     @Bean(destroyMethod = "close")
     FileReloader fileReloader(ProxyProperties properties, ReloadingKeyManager servingCertificate, ClientCa clientCa,
-            UpstreamCredentials upstreamCredentials, MeterRegistry registry) {
+            UpstreamCredentials upstreamCredentials, ApiServerToken apiServerToken, MeterRegistry registry) {
         List<Reloadable> reloadables = new ArrayList<>();
         reloadables.add(servingCertificate);
         if (clientCa.trustManager() != null) {
             reloadables.add(clientCa.trustManager());
         }
         reloadables.addAll(upstreamCredentials.reloadables());
+        if (apiServerToken.file() != null) {
+            reloadables.add(apiServerToken.file());
+        }
         return new FileReloader(reloadables, properties.tls().reloadInterval(), reloaded -> io.micrometer.core.instrument.Counter
                 .builder("kubelet_auth_proxy_credential_reloads")
                 .description("Certificates, CA bundles and tokens re-read after they changed on disk")
@@ -119,40 +125,61 @@ public class ProxyConfiguration {
                 .increment());
     }
 
-    @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient(ProxyProperties properties) {
-        ProxyProperties.ApiServer apiServer = properties.apiServer();
-        if (apiServer.kubeconfig() != null) {
-            readable(apiServer.kubeconfig(), KEY + ".api-server.kubeconfig");
+    @Bean
+    ApiServerTarget apiServerTarget(ProxyProperties properties) {
+        try {
+            return Kubeconfig.resolve(properties.apiServer().kubeconfig(), System.getenv(),
+                    Path.of(System.getProperty("user.home")), Kubeconfig.SERVICE_ACCOUNT);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(KEY + ".api-server.kubeconfig: " + e.getMessage(), e);
         }
-        int timeout = (int) apiServer.requestTimeout().toMillis();
-        return KubernetesClients.create(apiServer.kubeconfig(), config -> config
-                // retries are ours (transient failures only); fabric8's would retry underneath them
-                .withRequestRetryBackoffLimit(0)
-                .withRequestTimeout(timeout)
-                .withConnectionTimeout(timeout)
-                .withMaxConcurrentRequests(Math.max(64, apiServer.maxConcurrentCalls())));
     }
 
-    @Bean(destroyMethod = "dispose")
-    Scheduler apiServerScheduler(ProxyProperties properties) {
-        return Schedulers.newBoundedElastic(properties.apiServer().maxConcurrentCalls(), 10_000, "apiserver");
+    /** The proxy's bearer token toward the API server: a file re-read when rotated, a fixed token, or none. */
+    public record ApiServerToken(TokenFile file, String fixed) implements Supplier<String> {
+        @Override
+        public String get() {
+            return file != null ? file.value() : fixed;
+        }
     }
 
     @Bean
-    ApiServerCalls apiServerCalls(ProxyProperties properties, Scheduler apiServerScheduler) {
+    ApiServerToken apiServerToken(ApiServerTarget target) {
+        if (target.tokenFile() == null) {
+            return new ApiServerToken(null, target.token());
+        }
+        try {
+            return new ApiServerToken(new TokenFile(target.tokenFile(), "apiserver-token"), null);
+        } catch (IOException e) {
+            throw new IllegalStateException(KEY + ".api-server.kubeconfig: " + target.source() + ": token file: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    ApiServerClient apiServerClient(ProxyProperties properties, ApiServerTarget target, ApiServerToken token) {
         ProxyProperties.ApiServer apiServer = properties.apiServer();
-        return new ApiServerCalls(apiServerScheduler, apiServer.retries(), apiServer.retryInitialBackoff(),
+        try {
+            return new ApiServerClient(target, token, apiServer.requestTimeout(), apiServer.maxConcurrentCalls());
+        } catch (SSLException e) {
+            throw new IllegalStateException(KEY + ".api-server.kubeconfig: " + target.source() + ": TLS: " + e.getMessage(), e);
+        }
+    }
+
+    @Bean
+    ApiServerCalls apiServerCalls(ProxyProperties properties) {
+        ProxyProperties.ApiServer apiServer = properties.apiServer();
+        return new ApiServerCalls(apiServer.retries(), apiServer.retryInitialBackoff(),
                 apiServer.requestTimeout().plus(Duration.ofSeconds(1)));
     }
 
     @Bean
-    ApiServerHealth apiServerHealthIndicator(KubernetesClient client, ApiServerCalls calls) {
+    ApiServerHealth apiServerHealthIndicator(ApiServerClient client, ApiServerCalls calls) {
         return new ApiServerHealth(client, calls);
     }
 
     @Bean
-    Authenticator authenticator(ProxyProperties properties, KubernetesClient client, ApiServerCalls calls,
+    Authenticator authenticator(ProxyProperties properties, ApiServerClient client, ApiServerCalls calls,
             MeterRegistry registry) {
         ProxyProperties.Authentication authentication = properties.authentication();
         List<Authenticator> credentialMethods = new ArrayList<>();
@@ -177,7 +204,7 @@ public class ProxyConfiguration {
     }
 
     @Bean
-    KubeletAuthorization kubeletAuthorization(ProxyProperties properties, KubernetesClient client, ApiServerCalls calls,
+    KubeletAuthorization kubeletAuthorization(ProxyProperties properties, ApiServerClient client, ApiServerCalls calls,
             MeterRegistry registry) {
         ProxyProperties.Authorization authorization = properties.authorization();
         Authorizer authorizer = new MeteredAuthorizer(

@@ -2,13 +2,14 @@ package io.github.kubeletauthproxy.server;
 
 import java.time.Duration;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
+import io.github.kubeletauthproxy.apiserver.ApiServerClient;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Readiness: the proxy is ready once the API server has answered at least once (the serving certificate is
@@ -19,13 +20,13 @@ public final class ApiServerHealth implements HealthIndicator, AutoCloseable {
     private final ApiServerCalls calls;
     private final Disposable probe;
 
-    public ApiServerHealth(KubernetesClient client, ApiServerCalls calls) {
+    public ApiServerHealth(ApiServerClient client, ApiServerCalls calls) {
         this.calls = calls;
         this.probe = Flux.interval(Duration.ZERO, Duration.ofSeconds(3))
                 .onBackpressureDrop()
                 .takeUntil(tick -> calls.hasAnswered())
                 // a successful call marks the API server as having answered
-                .concatMap(tick -> calls.call(client::getKubernetesVersion).onErrorResume(e -> Mono.empty()))
+                .concatMap(tick -> calls.call(() -> client.get("/version", JsonNode.class)).onErrorResume(e -> Mono.empty()))
                 .subscribe();
     }
 

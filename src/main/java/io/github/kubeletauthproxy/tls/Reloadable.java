@@ -8,7 +8,7 @@ public interface Reloadable {
     /** Re-reads the files; returns true when something changed. Throws, keeping the old material, on bad files. */
     boolean reload() throws IOException;
 
-    /** A short, fixed name for metrics: serving, client-ca, upstream-ca, upstream-client, upstream-token. */
+    /** A short, fixed name for metrics: serving, client-ca, upstream-ca, upstream-client, upstream-token, apiserver-token. */
     String name();
 
     /** What this is and where it comes from, for logs. */

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.github.kubeletauthproxy.tls.TokenFile;
 import io.netty.channel.Channel;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -33,14 +34,14 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
 
     private final URI kubelet;
     private final UpstreamTls tls;
-    private final Optional<UpstreamToken> token;
+    private final Optional<TokenFile> token;
     private final OpenStreams streams;
     private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final Duration maxLifetime;
     private final int maxErrorBodyBytes;
 
-    public UpgradeTunnel(URI kubelet, UpstreamTls tls, Optional<UpstreamToken> token, OpenStreams streams,
+    public UpgradeTunnel(URI kubelet, UpstreamTls tls, Optional<TokenFile> token, OpenStreams streams,
             Duration connectTimeout, Duration idleTimeout, Duration maxLifetime, int maxErrorBodyBytes) {
         this.kubelet = kubelet;
         this.tls = tls;
@@ -70,7 +71,7 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         Channel client = connection.channel();
         String path = request.getURI().getRawPath();
         String pathAndQuery = request.getURI().getRawQuery() == null ? path : path + "?" + request.getURI().getRawQuery();
-        HttpHeaders headers = UpstreamRequestHeaders.sanitizeForUpgrade(request.getHeaders(), token.map(UpstreamToken::value));
+        HttpHeaders headers = UpstreamRequestHeaders.sanitizeForUpgrade(request.getHeaders(), token.map(TokenFile::value));
         OpenStreams.Kind kind = OpenStreams.Kind.of(path);
         AuditRecord audit = AuditRecord.of(exchange);
         // the reserved place is given back here unless a tunnel took it over (then the tunnel gives it back)

@@ -8,6 +8,7 @@ import java.time.Duration;
 import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
+import io.github.kubeletauthproxy.tls.TokenFile;
 import io.netty.channel.ChannelOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,7 @@ public class UpstreamConfiguration {
             ReloadingKeyManager certificate = upstream.hasClientCertificate()
                     ? new ReloadingKeyManager("upstream-client", Path.of(upstream.clientCertFile()), Path.of(upstream.clientKeyFile()))
                     : null;
-            UpstreamToken token = upstream.tokenFile() == null ? null : new UpstreamToken(Path.of(upstream.tokenFile()));
+            TokenFile token = upstream.tokenFile() == null ? null : new TokenFile(Path.of(upstream.tokenFile()), "upstream-token");
             return new UpstreamCredentials(ca, certificate, token);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(key + " (ca-file, client-cert-file, client-key-file, token-file): " + e.getMessage(), e);

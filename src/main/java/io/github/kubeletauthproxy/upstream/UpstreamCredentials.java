@@ -7,12 +7,13 @@ import java.util.Optional;
 import io.github.kubeletauthproxy.tls.Reloadable;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
+import io.github.kubeletauthproxy.tls.TokenFile;
 
 /**
  * What the proxy uses toward the kubelet: the CA that verifies it (absent only in insecure mode) and one
  * credential, a client certificate or a bearer token (or neither). Each part reloads from its files.
  */
-public record UpstreamCredentials(ReloadingTrustManager ca, ReloadingKeyManager clientCertificate, UpstreamToken token) {
+public record UpstreamCredentials(ReloadingTrustManager ca, ReloadingKeyManager clientCertificate, TokenFile token) {
 
     public Optional<ReloadingTrustManager> caBundle() {
         return Optional.ofNullable(ca);
@@ -22,7 +23,7 @@ public record UpstreamCredentials(ReloadingTrustManager ca, ReloadingKeyManager 
         return Optional.ofNullable(clientCertificate);
     }
 
-    public Optional<UpstreamToken> bearerToken() {
+    public Optional<TokenFile> bearerToken() {
         return Optional.ofNullable(token);
     }
 

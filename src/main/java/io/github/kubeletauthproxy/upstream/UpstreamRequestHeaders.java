@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import io.github.kubeletauthproxy.authn.RequestCredentials;
+import io.github.kubeletauthproxy.tls.TokenFile;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -23,15 +24,15 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
     private static final List<String> DROPPED = List.of("authorization", "proxy-authorization", "forwarded",
             "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
-    private final Optional<UpstreamToken> token;
+    private final Optional<TokenFile> token;
 
-    public UpstreamRequestHeaders(Optional<UpstreamToken> token) {
+    public UpstreamRequestHeaders(Optional<TokenFile> token) {
         this.token = token;
     }
 
     @Override
     public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
-        return sanitize(input, token.map(UpstreamToken::value));
+        return sanitize(input, token.map(TokenFile::value));
     }
 
     /** The headers to send upstream for the client's {@code input}; {@code proxyToken} is added as bearer. */

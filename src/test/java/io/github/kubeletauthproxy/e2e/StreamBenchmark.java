@@ -15,7 +15,6 @@ import java.util.Random;
 import javax.net.ssl.SSLContext;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.github.kubeletauthproxy.apiserver.KubernetesClients;
 
 /**
  * Stream throughput through kubelet-auth-proxy versus straight to the kubelet, measured side by side in one run

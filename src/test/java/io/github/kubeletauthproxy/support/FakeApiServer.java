@@ -37,6 +37,8 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The token of the kubeconfig {@link #writeKubeconfig} writes, the only one the fake accepts from the proxy. */
+    public static final String PROXY_TOKEN = "proxy-token";
 
     private final HttpServer server;
     private final Map<String, User> tokens = new ConcurrentHashMap<>();
@@ -61,7 +63,7 @@ public final class FakeApiServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    /** Writes a kubeconfig that points fabric8 at this server. */
+    /** Writes a kubeconfig that points the proxy at this server. */
     public Path writeKubeconfig(Path dir) throws IOException {
         Path file = dir.resolve("kubeconfig");
         Files.writeString(file, """
@@ -74,14 +76,14 @@ public final class FakeApiServer implements AutoCloseable {
                 users:
                 - name: proxy
                   user:
-                    token: proxy-token
+                    token: %s
                 contexts:
                 - name: fake
                   context:
                     cluster: fake
                     user: proxy
                 current-context: fake
-                """.formatted(url()));
+                """.formatted(url(), PROXY_TOKEN));
         return file;
     }
 
@@ -172,6 +174,12 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     private boolean pauseOrFail(HttpExchange exchange) throws IOException {
+        // the proxy must send the kubeconfig's credential, as a real API server would insist
+        if (!("Bearer " + PROXY_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            respond(exchange, 401, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                    + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
+            return true;
+        }
         if (delayMillis > 0) {
             try {
                 Thread.sleep(delayMillis);

@@ -1,4 +1,4 @@
-package io.github.kubeletauthproxy.apiserver;
+package io.github.kubeletauthproxy.e2e;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,9 +16,9 @@ import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import org.springframework.boot.ssl.pem.PemContent;
 
 /**
- * Builds fabric8 clients on the JDK HTTP client. fabric8 assumes RSA for a PKCS#8 {@code PRIVATE KEY} in a
- * kubeconfig, so EC client keys (k3s, our local node) would fail to load: the key's real algorithm is read
- * here and handed to fabric8.
+ * The tests' fabric8 clients (admin work on the real API server), on the JDK HTTP client. fabric8 assumes RSA
+ * for a PKCS#8 {@code PRIVATE KEY} in a kubeconfig, so EC client keys (k3s, our local node) would fail to load:
+ * the key's real algorithm is read here and handed to fabric8.
  */
 public final class KubernetesClients {
 

@@ -10,8 +10,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.HttpHeaders;
+import io.github.kubeletauthproxy.tls.TokenFile;
 
-class UpstreamTokenTest {
+class UpstreamRequestHeadersTokenTest {
 
     @TempDir
     Path dir;
@@ -20,7 +21,7 @@ class UpstreamTokenTest {
     void aRotatedTokenFileIsSentFromTheNextRequestOnAndAnEmptyFileIsRefused() throws Exception {
         Path file = dir.resolve("token");
         Files.writeString(file, "first-token\n");
-        UpstreamToken token = new UpstreamToken(file);
+        TokenFile token = new TokenFile(file, "upstream-token");
         UpstreamRequestHeaders headers = new UpstreamRequestHeaders(Optional.of(token));
 
         assertThat(headers.filter(new HttpHeaders(), null).getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer first-token");

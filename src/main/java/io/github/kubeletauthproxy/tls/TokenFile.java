@@ -1,20 +1,23 @@
-package io.github.kubeletauthproxy.upstream;
+package io.github.kubeletauthproxy.tls;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.github.kubeletauthproxy.tls.Reloadable;
-
-/** The proxy's own bearer token toward the kubelet (e.g. a projected ServiceAccount token), re-read when rotated. */
-public final class UpstreamToken implements Reloadable {
+/**
+ * A bearer token read from a file that is replaced while the proxy runs (a projected ServiceAccount token is
+ * rotated by the kubelet): the proxy's token toward the kubelet, or toward the API server.
+ */
+public final class TokenFile implements Reloadable {
 
     private final Path file;
+    private final String name;
     private volatile String token;
 
-    public UpstreamToken(Path file) throws IOException {
+    public TokenFile(Path file, String name) throws IOException {
         this.file = file;
+        this.name = name;
         reload();
     }
 
@@ -33,12 +36,12 @@ public final class UpstreamToken implements Reloadable {
 
     @Override
     public String name() {
-        return "upstream-token";
+        return name;
     }
 
     @Override
     public String describe() {
-        return "upstream token " + file;
+        return name + " " + file;
     }
 
     public String value() {
