@@ -8,7 +8,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * The kubelet's evaluation of a request's records: one review per subresource, in order, until one allows.
- * An error on any review ends the evaluation with that error: no fallback to the next record.
+ * An error on any review ends the evaluation as failed on that record: no fallback to the next record.
  */
 public final class KubeletAuthorization {
 
@@ -20,21 +20,25 @@ public final class KubeletAuthorization {
         this.nodeName = nodeName;
     }
 
-    /** The outcome for one request. */
-    public record Outcome(boolean allowed, String allowedSubresource, String reason) {
-    }
+    /**
+     * The outcome for one request: allowed by the review of {@code subresource}, denied by every review, or failed
+     * because the review of {@code subresource} could not be answered. A value, so that the caller maps each kind to
+     * its answer without reading exceptions.
+     */
+    public record Outcome(Kind kind, String subresource) {
 
-    /** Thrown (as a Mono error) when a review could not be answered; carries the failed record. */
-    public static final class AuthorizationFailure extends RuntimeException {
-        private final String subresource;
+        public enum Kind { ALLOWED, DENIED, FAILED }
 
-        public AuthorizationFailure(String subresource, Throwable cause) {
-            super("SubjectAccessReview for nodes/" + subresource + " failed: " + cause.getMessage(), cause);
-            this.subresource = subresource;
+        static Outcome allowed(String subresource) {
+            return new Outcome(Kind.ALLOWED, subresource);
         }
 
-        public String subresource() {
-            return subresource;
+        static Outcome denied() {
+            return new Outcome(Kind.DENIED, "");
+        }
+
+        static Outcome failed(String subresource) {
+            return new Outcome(Kind.FAILED, subresource);
         }
     }
 
@@ -48,10 +52,9 @@ public final class KubeletAuthorization {
     public Mono<Outcome> authorize(UserInfo user, KubeletRequestAttributes.Attributes attributes) {
         return Flux.fromIterable(reviews(user, attributes, nodeName))
                 .concatMap(review -> authorizer.authorize(review)
-                        .onErrorMap(e -> !(e instanceof AuthorizationFailure),
-                                e -> new AuthorizationFailure(review.subresource(), e))
-                        .map(decision -> new Outcome(decision.allowed(), review.subresource(), decision.reason())))
-                .takeUntil(Outcome::allowed)
+                        .map(decision -> decision.allowed() ? Outcome.allowed(review.subresource()) : Outcome.denied())
+                        .onErrorResume(e -> Mono.just(Outcome.failed(review.subresource()))))
+                .takeUntil(outcome -> outcome.kind() != Outcome.Kind.DENIED)
                 .last();
     }
 }

@@ -7,36 +7,49 @@ import io.github.kubeletauthproxy.authn.UserInfo;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 
 /**
- * Spring Security's view of a kubelet caller: before authentication it carries the request's credentials,
- * after it the user the chain established (which may be {@code system:anonymous}; it is still an
- * authenticated identity for authorization, as in the kubelet, so a denial is 403, not 401).
+ * Spring Security's view of a kubelet caller: before authentication it carries the request's credentials, after it
+ * either the user the chain established (which may be {@code system:anonymous}; it is still an authenticated identity
+ * for authorization, as in the kubelet, so a denial is 403, not 401) or the refusal that ends the request. A refusal
+ * travels as this value rather than as an exception, so that authorization turns it into the request's decision.
  */
 public final class KubeletAuthentication extends AbstractAuthenticationToken {
 
     private final transient RequestCredentials credentials;
     private final UserInfo user;
+    private final RequestDecision.Refusal refusal;
 
-    private KubeletAuthentication(RequestCredentials credentials, UserInfo user) {
+    private KubeletAuthentication(RequestCredentials credentials, UserInfo user, RequestDecision.Refusal refusal) {
         super(List.of());
         this.credentials = credentials;
         this.user = user;
+        this.refusal = refusal;
         setAuthenticated(user != null);
     }
 
     public static KubeletAuthentication unauthenticated(RequestCredentials credentials) {
-        return new KubeletAuthentication(credentials, null);
+        return new KubeletAuthentication(credentials, null, null);
     }
 
     public static KubeletAuthentication authenticated(UserInfo user) {
-        return new KubeletAuthentication(RequestCredentials.none(), user);
+        return new KubeletAuthentication(RequestCredentials.none(), user, null);
+    }
+
+    public static KubeletAuthentication refused(RequestDecision.Refusal refusal) {
+        return new KubeletAuthentication(RequestCredentials.none(), null, refusal);
     }
 
     public RequestCredentials requestCredentials() {
         return credentials;
     }
 
+    /** The established user; null before authentication and when it refused the request. */
     public UserInfo user() {
         return user;
+    }
+
+    /** Why authentication refused the request; null unless it did. */
+    public RequestDecision.Refusal refusal() {
+        return refusal;
     }
 
     @Override

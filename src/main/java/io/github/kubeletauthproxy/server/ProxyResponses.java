@@ -12,34 +12,62 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * Writes the answers the proxy gives itself (texts from {@link StatusTexts}) and notes the refusal in the
- * request's audit record.
+ * Writes the answers the proxy gives itself, and is the one place the audit record learns a request's decision: from
+ * the {@link RequestDecision} that decided it, never from an exception or a text written earlier.
  */
 public final class ProxyResponses {
+
+    /** Exchange attribute holding the refusal authorization decided, until Spring Security's refusal handlers write it. */
+    private static final String REFUSAL = ProxyResponses.class.getName() + ".refusal";
 
     private ProxyResponses() {
     }
 
-    /** A kubelet-style plain-text answer. */
-    public static Mono<Void> text(ServerWebExchange exchange, int status, String body) {
-        ServerHttpResponse response = exchange.getResponse();
-        response.setStatusCode(HttpStatusCode.valueOf(status));
-        response.getHeaders().setContentType(new MediaType("text", "plain", StandardCharsets.UTF_8));
-        response.getHeaders().set("X-Content-Type-Options", "nosniff");
-        AuditRecord.of(exchange).refusal(body.strip());
-        return write(response, body);
+    /** Notes authorization's decision: an allow in the audit record, a refusal for {@link #refuseAsDecided}. */
+    static void decided(ServerWebExchange exchange, RequestDecision decision) {
+        if (decision instanceof RequestDecision.Refusal refusal) {
+            exchange.getAttributes().put(REFUSAL, refusal);
+        } else if (decision instanceof RequestDecision.Allowed allowed) {
+            AuditRecord audit = AuditRecord.of(exchange);
+            audit.decision(AuditRecord.DecisionKind.ALLOW);
+            audit.allowedSubresource(allowed.subresource());
+        }
     }
 
-    /** A Kubernetes {@code Status} answer for refusals that are the proxy's own. */
+    /**
+     * Writes the refusal authorization decided for this exchange: Spring Security's refusal handlers are told only that
+     * access was refused, not why. Without a decision no authentication reached authorization at all: a 401.
+     */
+    static Mono<Void> refuseAsDecided(ServerWebExchange exchange) {
+        return refuse(exchange, exchange.getAttributeOrDefault(REFUSAL, new RequestDecision.Unauthenticated()));
+    }
+
+    /** Writes a refusal's answer and records it in the audit record. */
+    static Mono<Void> refuse(ServerWebExchange exchange, RequestDecision.Refusal refusal) {
+        RequestDecision.Answer answer = refusal.answer();
+        AuditRecord audit = AuditRecord.of(exchange);
+        audit.decision(answer.decision());
+        audit.refusal(answer.refusal());
+        return write(exchange.getResponse(), answer.status(), answer.plainText(), answer.body());
+    }
+
+    /**
+     * A Kubernetes {@code Status} answer for the upstream's own failures (400, 429, 502, 503): they come after the
+     * decision, so the audit record keeps it and only notes the refusal.
+     */
     public static Mono<Void> status(ServerWebExchange exchange, int status, String reason, String message) {
-        ServerHttpResponse response = exchange.getResponse();
-        response.setStatusCode(HttpStatusCode.valueOf(status));
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         AuditRecord.of(exchange).refusal(message);
-        return write(response, StatusTexts.statusJson(status, reason, message));
+        return write(exchange.getResponse(), status, false, StatusTexts.statusJson(status, reason, message));
     }
 
-    private static Mono<Void> write(ServerHttpResponse response, String body) {
+    private static Mono<Void> write(ServerHttpResponse response, int status, boolean plainText, String body) {
+        response.setStatusCode(HttpStatusCode.valueOf(status));
+        if (plainText) {
+            response.getHeaders().setContentType(new MediaType("text", "plain", StandardCharsets.UTF_8));
+            response.getHeaders().set("X-Content-Type-Options", "nosniff");
+        } else {
+            response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.getHeaders().setContentLength(bytes.length);
         DataBuffer buffer = response.bufferFactory().wrap(bytes);

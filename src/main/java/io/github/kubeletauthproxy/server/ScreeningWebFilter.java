@@ -37,8 +37,7 @@ public final class ScreeningWebFilter implements WebFilter, Ordered {
         var request = exchange.getRequest();
         Screening screening = screen.screen(request.getMethod().name(), rawPath(request), request.getHeaders());
         if (screening instanceof Screening.Refused refused) {
-            AuditRecord.of(exchange).decision(AuditRecord.DecisionKind.REFUSED);
-            return ProxyResponses.status(exchange, refused.status(), refused.reason(), refused.message());
+            return ProxyResponses.refuse(exchange, new RequestDecision.ScreenedOut(refused));
         }
         Screening.Accepted accepted = (Screening.Accepted) screening;
         exchange.getAttributes().put(ACCEPTED, accepted);

@@ -3,17 +3,13 @@ package io.github.kubeletauthproxy.server;
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.authn.AuthenticationResult;
 import io.github.kubeletauthproxy.authn.Authenticator;
+import io.github.kubeletauthproxy.authn.UserInfo;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
-import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.request.Screening;
-import io.github.kubeletauthproxy.status.StatusTexts;
+import io.github.kubeletauthproxy.settings.ProxyProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.authentication.AuthenticationServiceException;
-import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authorization.AuthorizationDecision;
-import org.springframework.security.authorization.AuthorizationResult;
-import org.springframework.security.access.AuthorizationServiceException;
 import org.springframework.security.authorization.ReactiveAuthorizationManager;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -21,16 +17,19 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.authorization.AuthorizationContext;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher.MatchResult;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * Spring Security's seams, filled with the kubelet's semantics: an {@link AuthenticationWebFilter} whose
- * converter extracts credentials and whose manager runs the authenticator chain, and an authorization
- * manager that runs the kubelet's review sequence. Everything Spring Security would add on its own
- * (sessions, CSRF, response headers, login pages) is off: answers must look like the kubelet's.
+ * Spring Security's seams, filled with the kubelet's semantics: an {@link AuthenticationWebFilter} whose converter
+ * extracts credentials and whose manager runs the authenticator chain, and an authorization manager that turns the
+ * authentication's outcome and the kubelet's review sequence into the request's {@link RequestDecision}. Authentication
+ * never fails in Spring Security's sense: a refusal travels in the {@link KubeletAuthentication} to authorization, so
+ * that every decision is made, and answered, in one place. Everything Spring Security would add on its own (sessions,
+ * CSRF, response headers, login pages) is off: answers must look like the kubelet's.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
@@ -43,15 +42,6 @@ public class SecurityConfiguration {
         AuthenticationWebFilter authentication = new AuthenticationWebFilter(
                 (Authentication request) -> authenticate(authenticator, (KubeletAuthentication) request));
         authentication.setServerAuthenticationConverter(new CredentialsConverter());
-        authentication.setAuthenticationFailureHandler((filterExchange, failure) -> {
-            ServerWebExchange exchange = filterExchange.getExchange();
-            AuditRecord.of(exchange).decision(AuditRecord.DecisionKind.UNAUTHENTICATED);
-            if (failure instanceof AuthenticationServiceException) {
-                return ProxyResponses.status(exchange, 503, "ServiceUnavailable",
-                        "cannot authenticate the request: the API server did not answer the TokenReview");
-            }
-            return ProxyResponses.text(exchange, 401, StatusTexts.unauthorized());
-        });
 
         ServerWebExchangeMatcher proxyTraffic = exchange -> managementPort.isManagementRequest(exchange)
                 ? MatchResult.notMatch() : MatchResult.match();
@@ -63,71 +53,56 @@ public class SecurityConfiguration {
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
                 .logout(ServerHttpSecurity.LogoutSpec::disable)
                 .anonymous(ServerHttpSecurity.AnonymousSpec::disable)
-                .requestCache(cache -> cache.requestCache(org.springframework.security.web.server.savedrequest.NoOpServerRequestCache.getInstance()))
+                .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
                 .addFilterAt(authentication, SecurityWebFiltersOrder.AUTHENTICATION)
-                .authorizeExchange(exchanges -> exchanges.anyExchange().access(kubeletAuthorization(authorization)))
+                .authorizeExchange(exchanges -> exchanges.anyExchange().access(kubeletAuthorization(authorization, legacyForbidden)))
+                // a refused request reaches the entry point (authentication refused it) or the access-denied handler
+                // (authorization did); either way the answer is the refusal already decided
                 .exceptionHandling(handling -> handling
-                        .authenticationEntryPoint((exchange, e) -> {
-                            AuditRecord.of(exchange).decision(AuditRecord.DecisionKind.UNAUTHENTICATED);
-                            return ProxyResponses.text(exchange, 401, StatusTexts.unauthorized());
-                        })
-                        .accessDeniedHandler((exchange, denied) -> {
-                            AuditRecord audit = AuditRecord.of(exchange);
-                            String user = audit.user() == null ? "" : audit.user().name();
-                            if (denied instanceof AuthorizationServiceException
-                                    && denied.getCause() instanceof KubeletAuthorization.AuthorizationFailure failure) {
-                                audit.decision(AuditRecord.DecisionKind.ERROR);
-                                return ProxyResponses.text(exchange, 500,
-                                        StatusTexts.authorizationError(user, audit.verb(), failure.subresource()));
-                            }
-                            audit.decision(AuditRecord.DecisionKind.DENY);
-                            return ProxyResponses.text(exchange, 403,
-                                    StatusTexts.forbidden(user, audit.verb(), audit.subresources(), legacyForbidden));
-                        }))
+                        .authenticationEntryPoint((exchange, e) -> ProxyResponses.refuseAsDecided(exchange))
+                        .accessDeniedHandler((exchange, denied) -> ProxyResponses.refuseAsDecided(exchange)))
                 .build();
     }
 
+    /** The user the chain established, or the refusal: 401 without one, 503 when the API server did not answer. */
     private static Mono<Authentication> authenticate(Authenticator authenticator, KubeletAuthentication request) {
         return authenticator.authenticate(request.requestCredentials())
-                .onErrorMap(e -> new AuthenticationServiceException("authentication failed: " + e.getMessage(), e))
-                .flatMap(result -> {
-                    if (result instanceof AuthenticationResult.Authenticated ok) {
-                        return Mono.just(KubeletAuthentication.authenticated(ok.user()));
-                    }
-                    String reason = result instanceof AuthenticationResult.Rejected rejected ? rejected.reason() : "no credentials";
-                    return Mono.error(new BadCredentialsException(reason));
-                });
+                .map(result -> result instanceof AuthenticationResult.Authenticated ok
+                        ? KubeletAuthentication.authenticated(ok.user())
+                        : KubeletAuthentication.refused(new RequestDecision.Unauthenticated()))
+                .onErrorResume(e -> Mono.just(KubeletAuthentication.refused(new RequestDecision.AuthenticationUnavailable())))
+                .cast(Authentication.class);
     }
 
-    private static ReactiveAuthorizationManager<AuthorizationContext> kubeletAuthorization(KubeletAuthorization authorization) {
-        return new ReactiveAuthorizationManager<>() {
-            @Override
-            public Mono<AuthorizationResult> authorize(Mono<Authentication> authentication, AuthorizationContext context) {
-                ServerWebExchange exchange = context.getExchange();
-                Screening.Accepted accepted = exchange.getAttribute(ScreeningWebFilter.ACCEPTED);
-                if (accepted == null) {
-                    return Mono.just(new AuthorizationDecision(false));
-                }
-                AuditRecord audit = AuditRecord.of(exchange);
-                return authentication
-                        .filter(auth -> auth instanceof KubeletAuthentication kubelet && kubelet.user() != null)
-                        .map(auth -> ((KubeletAuthentication) auth).user())
-                        .flatMap(user -> {
-                            audit.user(user);
-                            return authorization.authorize(user, accepted.attributes());
-                        })
-                        .map(outcome -> {
-                            if (outcome.allowed()) {
-                                audit.decision(AuditRecord.DecisionKind.ALLOW);
-                                audit.allowedSubresource(outcome.allowedSubresource());
-                            }
-                            return (AuthorizationResult) new AuthorizationDecision(outcome.allowed());
-                        })
-                        .onErrorMap(KubeletAuthorization.AuthorizationFailure.class,
-                                failure -> new AuthorizationServiceException(failure.getMessage(), failure))
-                        .defaultIfEmpty(new AuthorizationDecision(false));
-            }
+    /** Grants exactly the requests {@link #decide} allows; the decision is kept for the refusal handlers. */
+    private static ReactiveAuthorizationManager<AuthorizationContext> kubeletAuthorization(KubeletAuthorization authorization,
+            boolean legacyForbidden) {
+        return (authentication, context) -> {
+            ServerWebExchange exchange = context.getExchange();
+            return authentication.cast(KubeletAuthentication.class)
+                    .flatMap(kubelet -> decide(kubelet, exchange, authorization, legacyForbidden))
+                    .map(decision -> {
+                        ProxyResponses.decided(exchange, decision);
+                        return new AuthorizationDecision(decision instanceof RequestDecision.Allowed);
+                    });
         };
     }
 
+    /** Authentication's refusal stands; otherwise the user's reviews of the screened request's records decide. */
+    private static Mono<RequestDecision> decide(KubeletAuthentication authentication, ServerWebExchange exchange,
+            KubeletAuthorization authorization, boolean legacyForbidden) {
+        if (authentication.refusal() != null) {
+            return Mono.just(authentication.refusal());
+        }
+        Screening.Accepted accepted = exchange.getAttribute(ScreeningWebFilter.ACCEPTED);
+        if (accepted == null) {
+            // the screen runs before Spring Security on all traffic Spring Security sees: a missing screening is a bug
+            return Mono.error(new IllegalStateException("request reached authorization without being screened"));
+        }
+        UserInfo user = authentication.user();
+        // noted now, not with the decision: a request abandoned during its reviews is still audited with its user
+        AuditRecord.of(exchange).user(user);
+        return authorization.authorize(user, accepted.attributes())
+                .map(outcome -> RequestDecision.authorized(user, accepted.attributes(), outcome, legacyForbidden));
+    }
 }

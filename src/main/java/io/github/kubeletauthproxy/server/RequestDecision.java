@@ -1,0 +1,95 @@
+package io.github.kubeletauthproxy.server;
+
+import io.github.kubeletauthproxy.audit.AuditRecord.DecisionKind;
+import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.authz.KubeletAuthorization;
+import io.github.kubeletauthproxy.authz.KubeletRequestAttributes.Attributes;
+import io.github.kubeletauthproxy.request.Screening;
+import io.github.kubeletauthproxy.status.StatusTexts;
+
+/**
+ * How a request is decided, as values, in the order the proxy decides: the screen may refuse it (400, 405);
+ * authentication yields a user, or refuses the request when no credential authenticated (401) or the API server did
+ * not answer the TokenReview (503); authorization then allows it, denies it (403) or fails (500). Each refusal says
+ * what the proxy answers and how the audit line names it; {@link ProxyResponses} writes the answer and fills the audit
+ * record from it.
+ */
+public sealed interface RequestDecision {
+
+    /** Allowed by the review of {@code subresource}: forwarded to the kubelet. */
+    record Allowed(String subresource) implements RequestDecision {
+    }
+
+    /** Answered by the proxy itself. */
+    sealed interface Refusal extends RequestDecision {
+
+        Answer answer();
+    }
+
+    /** Refused by the screen before any credential was read. */
+    record ScreenedOut(Screening.Refused refused) implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.status(refused.status(), refused.reason(), refused.message(), DecisionKind.REFUSED);
+        }
+    }
+
+    /** No credential authenticated (and anonymous did not apply): the kubelet's 401. */
+    record Unauthenticated() implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.text(401, StatusTexts.unauthorized(), DecisionKind.UNAUTHENTICATED);
+        }
+    }
+
+    /** The API server did not answer the TokenReview: not the caller's fault, so not a 401. */
+    record AuthenticationUnavailable() implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.status(503, "ServiceUnavailable",
+                    "cannot authenticate the request: the API server did not answer the TokenReview", DecisionKind.UNAUTHENTICATED);
+        }
+    }
+
+    /** Every record was denied (or had no opinion); {@code legacyText} picks the kubelet version's wording. */
+    record Denied(UserInfo user, Attributes attributes, boolean legacyText) implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.text(403, StatusTexts.forbidden(user.name(), attributes.verb(), attributes.subresources(), legacyText),
+                    DecisionKind.DENY);
+        }
+    }
+
+    /** The review of {@code subresource} could not be answered; later records were not tried. */
+    record AuthorizationFailed(UserInfo user, String verb, String subresource) implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.text(500, StatusTexts.authorizationError(user.name(), verb, subresource), DecisionKind.ERROR);
+        }
+    }
+
+    /**
+     * What the proxy writes for a refusal: a kubelet-style plain text, or a Kubernetes {@code Status} object for the
+     * proxy's own refusals; and what the audit line records: the decision and the refusal's text.
+     */
+    record Answer(int status, boolean plainText, String body, DecisionKind decision, String refusal) {
+
+        static Answer text(int status, String body, DecisionKind decision) {
+            return new Answer(status, true, body, decision, body.strip());
+        }
+
+        static Answer status(int status, String reason, String message, DecisionKind decision) {
+            return new Answer(status, false, StatusTexts.statusJson(status, reason, message), decision, message);
+        }
+    }
+
+    /** Authorization's part, for the user authentication established. */
+    static RequestDecision authorized(UserInfo user, Attributes attributes, KubeletAuthorization.Outcome outcome,
+            boolean legacyText) {
+        return switch (outcome.kind()) {
+            case ALLOWED -> new Allowed(outcome.subresource());
+            case DENIED -> new Denied(user, attributes, legacyText);
+            case FAILED -> new AuthorizationFailed(user, attributes.verb(), outcome.subresource());
+        };
+    }
+}
