@@ -4,67 +4,85 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.validation.annotation.Validated;
 
 /**
  * Every setting of the proxy, bound once at start from {@code application.yaml}, environment variables and
  * command-line arguments. Defaults live in {@code application.yaml} (and the README table), not here.
- * Cross-field rules throw with the full key name so that a bad config stops the process with a clear message.
+ * Each record checks its own values as it is bound and throws with the key as it is written in YAML, so that a
+ * bad config stops the process with a clear message, and every rule of a section is in its constructor.
  */
-@Validated
 @ConfigurationProperties(ProxyProperties.PREFIX)
 public record ProxyProperties(
-        @NotBlank String nodeName,
-        @Valid @NotNull Listen listen,
-        @Valid @NotNull Tls tls,
-        @Valid @NotNull Authentication authentication,
-        @Valid @NotNull Authorization authorization,
-        @Valid @NotNull Upstream upstream,
-        @Valid @NotNull Streams streams,
-        @Valid @NotNull ApiServer apiServer) {
+        String nodeName,
+        Listen listen,
+        Tls tls,
+        Authentication authentication,
+        Authorization authorization,
+        Upstream upstream,
+        Streams streams,
+        ApiServer apiServer) {
 
     public static final String PREFIX = "kubelet-auth-proxy";
 
-    public record Listen(@NotBlank String address, @Min(0) @Max(65535) int port, boolean http2) {
+    public ProxyProperties {
+        requireText(nodeName, PREFIX + ".node-name");
+        requireSet(listen, PREFIX + ".listen");
+        requireSet(tls, PREFIX + ".tls");
+        requireSet(authentication, PREFIX + ".authentication");
+        requireSet(authorization, PREFIX + ".authorization");
+        requireSet(upstream, PREFIX + ".upstream");
+        requireSet(streams, PREFIX + ".streams");
+        requireSet(apiServer, PREFIX + ".api-server");
+    }
+
+    public record Listen(String address, int port, boolean http2) {
+
+        public Listen {
+            requireText(address, PREFIX + ".listen.address");
+            requireBetween(port, 0, 65535, PREFIX + ".listen.port");
+        }
     }
 
     public record Tls(
-            @NotBlank String certFile,
-            @NotBlank String keyFile,
-            @NotNull @Pattern(regexp = "TLSv1\\.[23]", message = "must be TLSv1.2 or TLSv1.3") String minVersion,
+            String certFile,
+            String keyFile,
+            String minVersion,
             List<String> cipherSuites,
             String clientCaFile,
-            @NotNull Duration reloadInterval) {
+            Duration reloadInterval) {
 
         public Tls {
+            requireText(certFile, PREFIX + ".tls.cert-file");
+            requireText(keyFile, PREFIX + ".tls.key-file");
+            if (!"TLSv1.2".equals(minVersion) && !"TLSv1.3".equals(minVersion)) {
+                throw new IllegalArgumentException(PREFIX + ".tls.min-version must be TLSv1.2 or TLSv1.3, got '" + minVersion + "'");
+            }
             cipherSuites = cipherSuites == null ? List.of() : List.copyOf(cipherSuites);
             clientCaFile = blankToNull(clientCaFile);
             requirePositive(reloadInterval, PREFIX + ".tls.reload-interval");
         }
     }
 
-    public record Authentication(boolean anonymous, @Valid @NotNull Token token) {
+    public record Authentication(boolean anonymous, Token token) {
+
+        public Authentication {
+            requireSet(token, PREFIX + ".authentication.token");
+        }
     }
 
     public record Token(
             boolean enabled,
             List<String> audiences,
-            @NotNull Duration successTtl,
-            @NotNull Duration failureTtl,
-            @Min(1) int cacheSize) {
+            Duration successTtl,
+            Duration failureTtl,
+            int cacheSize) {
 
         public Token {
             audiences = audiences == null ? List.of() : List.copyOf(audiences);
             requireNotNegative(successTtl, PREFIX + ".authentication.token.success-ttl");
             requireNotNegative(failureTtl, PREFIX + ".authentication.token.failure-ttl");
+            requireBetween(cacheSize, 1, Integer.MAX_VALUE, PREFIX + ".authentication.token.cache-size");
         }
     }
 
@@ -78,35 +96,38 @@ public record ProxyProperties(
     public record Authorization(
             boolean fineGrained,
             boolean streamsRequireCreate,
-            @NotNull ForbiddenMessage forbiddenMessage,
-            @NotNull Duration allowTtl,
-            @NotNull Duration denyTtl,
-            @Min(1) int cacheSize) {
+            ForbiddenMessage forbiddenMessage,
+            Duration allowTtl,
+            Duration denyTtl,
+            int cacheSize) {
 
         public Authorization {
             requireNotNegative(allowTtl, PREFIX + ".authorization.allow-ttl");
             requireNotNegative(denyTtl, PREFIX + ".authorization.deny-ttl");
+            requireSet(forbiddenMessage, PREFIX + ".authorization.forbidden-message");
+            requireBetween(cacheSize, 1, Integer.MAX_VALUE, PREFIX + ".authorization.cache-size");
         }
     }
 
     public record Upstream(
-            @NotNull URI url,
+            URI url,
             String caFile,
             boolean insecureSkipTlsVerify,
             String clientCertFile,
             String clientKeyFile,
             String tokenFile,
-            @NotNull Duration connectTimeout) {
+            Duration connectTimeout) {
 
         public Upstream {
             caFile = blankToNull(caFile);
             clientCertFile = blankToNull(clientCertFile);
             clientKeyFile = blankToNull(clientKeyFile);
             tokenFile = blankToNull(tokenFile);
-            if (url != null && !"https".equals(url.getScheme())) {
+            requireSet(url, PREFIX + ".upstream.url");
+            if (!"https".equals(url.getScheme())) {
                 throw new IllegalArgumentException(PREFIX + ".upstream.url must be an https:// URL, got '" + url + "'");
             }
-            if (url != null && url.getRawPath() != null && !url.getRawPath().isEmpty() && !"/".equals(url.getRawPath())) {
+            if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !"/".equals(url.getRawPath())) {
                 throw new IllegalArgumentException(PREFIX + ".upstream.url must not have a path, got '" + url + "'");
             }
             if ((clientCertFile == null) != (clientKeyFile == null)) {
@@ -131,13 +152,15 @@ public record ProxyProperties(
 
     /** Upgraded streams (exec, attach, port-forward over SPDY/3.1 or WebSocket). */
     public record Streams(
-            @Min(1) int maxConcurrent,
-            @NotNull Duration idleTimeout,
-            @NotNull Duration maxLifetime,
-            @NotNull Duration shutdownGracePeriod,
-            @Min(1024) int maxErrorBodyBytes) {
+            int maxConcurrent,
+            Duration idleTimeout,
+            Duration maxLifetime,
+            Duration shutdownGracePeriod,
+            int maxErrorBodyBytes) {
 
         public Streams {
+            requireBetween(maxConcurrent, 1, Integer.MAX_VALUE, PREFIX + ".streams.max-concurrent");
+            requireBetween(maxErrorBodyBytes, 1024, Integer.MAX_VALUE, PREFIX + ".streams.max-error-body-bytes");
             requirePositive(idleTimeout, PREFIX + ".streams.idle-timeout");
             requirePositive(maxLifetime, PREFIX + ".streams.max-lifetime");
             requireNotNegative(shutdownGracePeriod, PREFIX + ".streams.shutdown-grace-period");
@@ -146,15 +169,17 @@ public record ProxyProperties(
 
     public record ApiServer(
             String kubeconfig,
-            @NotNull Duration requestTimeout,
-            @Min(1) int maxConcurrentCalls,
-            @Min(0) @Max(10) int retries,
-            @NotNull Duration retryInitialBackoff) {
+            Duration requestTimeout,
+            int maxConcurrentCalls,
+            int retries,
+            Duration retryInitialBackoff) {
 
         public ApiServer {
             kubeconfig = blankToNull(kubeconfig);
             requirePositive(requestTimeout, PREFIX + ".api-server.request-timeout");
             requirePositive(retryInitialBackoff, PREFIX + ".api-server.retry-initial-backoff");
+            requireBetween(maxConcurrentCalls, 1, Integer.MAX_VALUE, PREFIX + ".api-server.max-concurrent-calls");
+            requireBetween(retries, 0, 10, PREFIX + ".api-server.retries");
         }
     }
 
@@ -162,14 +187,35 @@ public record ProxyProperties(
         return value == null || value.isBlank() ? null : value.trim();
     }
 
+    private static void requireSet(Object value, String key) {
+        if (value == null) {
+            throw new IllegalArgumentException(key + " must be set");
+        }
+    }
+
+    private static void requireText(String value, String key) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(key + " must not be blank");
+        }
+    }
+
+    private static void requireBetween(int value, int min, int max, String key) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(key + " must be " + (max == Integer.MAX_VALUE ? "at least " + min
+                    : "between " + min + " and " + max) + ", got " + value);
+        }
+    }
+
     private static void requirePositive(Duration value, String key) {
-        if (value != null && (value.isZero() || value.isNegative())) {
+        requireSet(value, key);
+        if (value.isZero() || value.isNegative()) {
             throw new IllegalArgumentException(key + " must be positive, got " + value);
         }
     }
 
     private static void requireNotNegative(Duration value, String key) {
-        if (value != null && value.isNegative()) {
+        requireSet(value, key);
+        if (value.isNegative()) {
             throw new IllegalArgumentException(key + " must not be negative, got " + value);
         }
     }
