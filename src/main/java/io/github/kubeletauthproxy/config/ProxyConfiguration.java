@@ -102,7 +102,7 @@ public class ProxyConfiguration {
             throw new IllegalStateException("management.server.port must differ from " + KEY + ".listen.port (both are "
                     + managementPort + ")");
         }
-        return new ServerTls(properties, managementPort, servingCertificate::getObject, () -> clientCa.getObject().trustManager());
+        return new ServerTls(properties, servingCertificate::getObject, () -> clientCa.getObject().trustManager());
     }
 
     @Bean(destroyMethod = "close")
