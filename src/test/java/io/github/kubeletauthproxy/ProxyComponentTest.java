@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,71 +20,35 @@ import javax.net.ssl.SSLSocket;
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeKubelet;
 import io.github.kubeletauthproxy.support.ProxyClient;
-import io.github.kubeletauthproxy.support.ProxyTestSettings;
+import io.github.kubeletauthproxy.support.RunningProxy;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole proxy, started as the application, between a JDK HTTPS client and in-process stand-ins for the
  * API server and the kubelet. Proves the request path end to end: screening, authentication, the kubelet's
  * review sequence, forwarding, header hygiene, streaming, caching and certificate reload.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ProxyComponentTest {
 
     static final String NODE = "node-a";
-    static final Path DIR;
     static final TestPki CLUSTER = new TestPki("cluster");
-    static final TestPki SERVING = new TestPki("serving");
-    static final FakeApiServer API;
-    static final FakeKubelet KUBELET;
-    static final int MANAGEMENT_PORT;
+    static final FakeKubelet KUBELET = new FakeKubelet(CLUSTER);
 
-    static {
-        try {
-            DIR = Files.createTempDirectory("kap-component");
-            API = new FakeApiServer();
-            KUBELET = new FakeKubelet(CLUSTER, CLUSTER.server("kubelet", List.of("127.0.0.1"), List.of("localhost")));
-            TestPki.write(SERVING.server("proxy", List.of("127.0.0.1"), List.of("localhost")),
-                    DIR.resolve("serving.crt"), DIR.resolve("serving.key"));
-            TestPki.write(CLUSTER.client("kubelet-auth-proxy", List.of()), DIR.resolve("upstream.crt"), DIR.resolve("upstream.key"));
-            CLUSTER.writeCa(DIR.resolve("cluster-ca.crt"));
-            try (ServerSocket socket = new ServerSocket(0)) {
-                MANAGEMENT_PORT = socket.getLocalPort();
-            }
-        } catch (Exception e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    @RegisterExtension
+    static final RunningProxy PROXY = new RunningProxy(NODE, CLUSTER, KUBELET.url())
+            .acceptingClusterClientCertificates()
+            .with("kubelet-auth-proxy.tls.reload-interval", "200ms")
+            .with("kubelet-auth-proxy.api-server.retries", 1)
+            .with("kubelet-auth-proxy.api-server.retry-initial-backoff", "20ms");
 
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) throws Exception {
-        String kubeconfig = API.writeKubeconfig(DIR).toString();
-        ProxyTestSettings.register(registry, NODE, DIR.resolve("serving.crt"), DIR.resolve("serving.key"), KUBELET::url,
-                DIR.resolve("cluster-ca.crt"), kubeconfig);
-        registry.add("kubelet-auth-proxy.listen.port", () -> "0");
-        registry.add("kubelet-auth-proxy.tls.client-ca-file", () -> DIR.resolve("cluster-ca.crt").toString());
-        registry.add("kubelet-auth-proxy.tls.reload-interval", () -> "200ms");
-        registry.add("kubelet-auth-proxy.upstream.client-cert-file", () -> DIR.resolve("upstream.crt").toString());
-        registry.add("kubelet-auth-proxy.upstream.client-key-file", () -> DIR.resolve("upstream.key").toString());
-        registry.add("kubelet-auth-proxy.api-server.retries", () -> "1");
-        registry.add("kubelet-auth-proxy.api-server.retry-initial-backoff", () -> "20ms");
-        registry.add("management.server.port", () -> Integer.toString(MANAGEMENT_PORT));
-        registry.add("management.server.address", () -> "127.0.0.1");
-    }
-
-    @LocalServerPort
-    int port;
+    static final FakeApiServer API = PROXY.api();
 
     @AfterAll
     static void stop() {
-        API.close();
         KUBELET.close();
     }
 
@@ -99,36 +60,6 @@ class ProxyComponentTest {
         KUBELET.clear();
     }
 
-    ProxyClient client() {
-        return new ProxyClient(SERVING.sslContext(null), "https://127.0.0.1:" + port, HttpClient.Version.HTTP_1_1);
-    }
-
-    ProxyClient clientWithCertificate(TestPki.Issued identity) {
-        return new ProxyClient(clientContext(identity), "https://127.0.0.1:" + port, HttpClient.Version.HTTP_1_1);
-    }
-
-    /** Trusts the proxy's serving CA and presents a cluster-CA client certificate. */
-    static javax.net.ssl.SSLContext clientContext(TestPki.Issued identity) {
-        try {
-            var keyStore = java.security.KeyStore.getInstance("PKCS12");
-            keyStore.load(null, null);
-            keyStore.setKeyEntry("id", identity.keys().getPrivate(), new char[0],
-                    new X509Certificate[] {identity.certificate(), CLUSTER.caCertificate()});
-            var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keyStore, new char[0]);
-            var trust = java.security.KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", SERVING.caCertificate());
-            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            var context = javax.net.ssl.SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return context;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static String bearer(String token) {
         return "Bearer " + token;
     }
@@ -138,7 +69,7 @@ class ProxyComponentTest {
         API.addToken("alice-token", "alice", List.of("devs"), List.of());
         API.grant("alice", "get", "pods");
 
-        var response = client().get("/pods", "Authorization", bearer("alice-token"),
+        var response = PROXY.client().get("/pods", "Authorization", bearer("alice-token"),
                 "Impersonate-User", "system:admin", "Impersonate-Group", "system:masters",
                 "X-Remote-User", "admin", "X-Forwarded-For", "10.1.2.3", "X-Forwarded-Host", "evil");
 
@@ -166,7 +97,7 @@ class ProxyComponentTest {
     void deniedRequestGetsTheKubeletsForbiddenTextAndIsNotForwarded() {
         API.addToken("bob-token", "bob", List.of(), List.of());
 
-        var response = client().get("/stats/summary", "Authorization", bearer("bob-token"));
+        var response = PROXY.client().get("/stats/summary", "Authorization", bearer("bob-token"));
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.body()).isEqualTo("Forbidden (user=bob, verb=get, resource=nodes, subresource(s)=[stats])\n");
@@ -178,7 +109,7 @@ class ProxyComponentTest {
         API.addToken("carol-token", "carol", List.of(), List.of());
         API.grant("carol", "get", "proxy");
 
-        var response = client().get("/pods", "Authorization", bearer("carol-token"));
+        var response = PROXY.client().get("/pods", "Authorization", bearer("carol-token"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(API.reviews()).extracting(FakeApiServer.Review::subresource).containsExactly("pods", "proxy");
@@ -186,9 +117,9 @@ class ProxyComponentTest {
 
     @Test
     void missingOrInvalidCredentialsAre401AndNeverAnonymous() {
-        var none = client().get("/healthz");
-        var invalid = client().get("/healthz", "Authorization", bearer("no-such-token"));
-        var basic = client().get("/healthz", "Authorization", "Basic YWxpY2U6cGFzcw==");
+        var none = PROXY.client().get("/healthz");
+        var invalid = PROXY.client().get("/healthz", "Authorization", bearer("no-such-token"));
+        var basic = PROXY.client().get("/healthz", "Authorization", "Basic YWxpY2U6cGFzcw==");
 
         assertThat(List.of(none, invalid, basic)).allSatisfy(response -> {
             assertThat(response.statusCode()).isEqualTo(401);
@@ -202,10 +133,10 @@ class ProxyComponentTest {
     void anApiServerErrorDuringAuthorizationIs500WithTheKubeletsTextAndIsNotForwarded() {
         API.addToken("dan-token", "dan", List.of(), List.of());
         API.grant("dan", "get", "stats");
-        client().get("/pods", "Authorization", bearer("dan-token")); // warms the token cache only
+        PROXY.client().get("/pods", "Authorization", bearer("dan-token")); // warms the token cache only
         API.failWith(500);
 
-        var response = client().get("/stats/summary", "Authorization", bearer("dan-token"));
+        var response = PROXY.client().get("/stats/summary", "Authorization", bearer("dan-token"));
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.body()).isEqualTo("Authorization error (user=dan, verb=get, resource=nodes, subresource=stats)");
@@ -218,7 +149,7 @@ class ProxyComponentTest {
         API.grant("fred", "get", "pods");
         API.failWith(503);
 
-        var response = client().get("/pods", "Authorization", bearer("fred-token"));
+        var response = PROXY.client().get("/pods", "Authorization", bearer("fred-token"));
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.body()).contains("\"kind\":\"Status\"").contains("TokenReview");
@@ -261,7 +192,7 @@ class ProxyComponentTest {
         API.addToken("alice-token", "alice", List.of(), List.of());
         API.grant("alice", "create", "stats");
         String smuggled = "GET /pods HTTP/1.1\r\nHost: x\r\n\r\n";
-        try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket socket = PROXY.openTls()) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST /stats/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alice-token\r\n"
                     + "Connection: content-length\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled)
@@ -274,7 +205,7 @@ class ProxyComponentTest {
 
     /** Sends a request line as-is (clients normalise paths) and returns the status code. */
     int rawStatus(String requestLine) throws Exception {
-        try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket socket = PROXY.openTls()) {
             socket.setSoTimeout(10_000);
             var out = socket.getOutputStream();
             out.write((requestLine + "\r\nHost: 127.0.0.1\r\nAuthorization: Bearer alice-token\r\nConnection: close\r\n\r\n")
@@ -290,7 +221,7 @@ class ProxyComponentTest {
         API.addToken("gina-token", "gina", List.of(), List.of());
         API.grant("gina", "get", "proxy");
 
-        var response = client().get("/exec/default/pod/c?command=id&stdout=true", "Authorization", bearer("gina-token"));
+        var response = PROXY.client().get("/exec/default/pod/c?command=id&stdout=true", "Authorization", bearer("gina-token"));
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.body()).isEqualTo("Forbidden (user=gina, verb=create, resource=nodes, subresource(s)=[proxy])\n");
@@ -299,7 +230,7 @@ class ProxyComponentTest {
 
     @Test
     void upgradeOnAnEndpointThatDoesNotStreamIsRefused() throws Exception {
-        try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket socket = PROXY.openTls()) {
             socket.getOutputStream().write(("GET /pods HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                     + "Authorization: Bearer alice-token\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             String status = new BufferedReader(new InputStreamReader(socket.getInputStream())).readLine();
@@ -312,11 +243,10 @@ class ProxyComponentTest {
     void followedLogsArriveLineByLineWhileTheKubeletIsStillWriting() throws Exception {
         API.addToken("lou-token", "lou", List.of(), List.of());
         API.grant("lou", "get", "proxy");
-        HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
-                        + "/containerLogs/default/pod/c?follow=true"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(PROXY.url() + "/containerLogs/default/pod/c?follow=true"))
                 .header("Authorization", bearer("lou-token")).build();
 
-        var response = client().raw().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        var response = PROXY.client().raw().send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (var reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             assertThat(reader.readLine()).isEqualTo("line 1");
             // the kubelet writes line 3 only after two pauses: line 1 was not held back until the end
@@ -333,7 +263,7 @@ class ProxyComponentTest {
         API.addToken("rita-token", "rita", List.of(), List.of());
         API.grant("rita", "get", "proxy");
 
-        var response = client().get("/redirect", "Authorization", bearer("rita-token"));
+        var response = PROXY.client().get("/redirect", "Authorization", bearer("rita-token"));
 
         assertThat(response.statusCode()).isEqualTo(302);
         assertThat(response.headers().firstValue("Location")).hasValue("https://example.invalid/elsewhere");
@@ -345,7 +275,7 @@ class ProxyComponentTest {
         API.addToken("zoe-token", "zoe", List.of(), List.of());
         API.grant("zoe", "get", "stats");
         API.delay(300);
-        ProxyClient client = client();
+        ProxyClient client = PROXY.client();
 
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -362,8 +292,8 @@ class ProxyComponentTest {
     void x509ClientCertificatesAuthenticateWithCnAsUserAndOAsGroups() {
         API.grant("ops", "get", "metrics");
 
-        var response = clientWithCertificate(CLUSTER.client("erin", List.of("ops"))).get("/metrics/cadvisor");
-        var noEku = clientWithCertificate(CLUSTER.clientWithoutEku("mallory")).get("/metrics/cadvisor");
+        var response = PROXY.client(CLUSTER.client("erin", List.of("ops"))).get("/metrics/cadvisor");
+        var noEku = PROXY.client(CLUSTER.clientWithoutEku("mallory")).get("/metrics/cadvisor");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(API.reviews()).first().satisfies(review -> {
@@ -378,7 +308,7 @@ class ProxyComponentTest {
     void http2IsOfferedForOrdinaryRequests() {
         API.addToken("alice-token", "alice", List.of(), List.of());
         API.grant("alice", "get", "pods");
-        var http2 = new ProxyClient(SERVING.sslContext(null), "https://127.0.0.1:" + port, HttpClient.Version.HTTP_2);
+        var http2 = PROXY.client(HttpClient.Version.HTTP_2);
 
         var response = http2.get("/pods", "Authorization", bearer("alice-token"));
 
@@ -390,13 +320,10 @@ class ProxyComponentTest {
     void metricsAndReadinessAreServedOnTheManagementPortWithoutUserNames() throws Exception {
         API.addToken("alice-token", "alice", List.of(), List.of());
         API.grant("alice", "get", "pods");
-        client().get("/pods", "Authorization", bearer("alice-token"));
-        HttpClient plain = HttpClient.newHttpClient();
+        PROXY.client().get("/pods", "Authorization", bearer("alice-token"));
 
-        var metrics = plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + MANAGEMENT_PORT + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        var readiness = plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + MANAGEMENT_PORT + "/actuator/health/readiness")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        var metrics = PROXY.management("/actuator/prometheus");
+        var readiness = PROXY.management("/actuator/health/readiness");
 
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
@@ -412,12 +339,7 @@ class ProxyComponentTest {
     @Test
     void aRotatedServingCertificateIsServedWithoutRestart() throws Exception {
         X509Certificate before = servedCertificate();
-        TestPki.Issued next = SERVING.server("proxy-rotated", List.of("127.0.0.1"), List.of("localhost"));
-        Path tmpCert = DIR.resolve("serving.crt.new");
-        Path tmpKey = DIR.resolve("serving.key.new");
-        TestPki.write(next, tmpCert, tmpKey);
-        Files.move(tmpKey, DIR.resolve("serving.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmpCert, DIR.resolve("serving.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        PROXY.rotateServingCertificate("proxy-rotated");
 
         X509Certificate after = before;
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -430,11 +352,11 @@ class ProxyComponentTest {
         assertThat(after.getSubjectX500Principal().getName()).isEqualTo("CN=proxy-rotated");
         API.addToken("alice-token", "alice", List.of(), List.of());
         API.grant("alice", "get", "pods");
-        assertThat(client().get("/pods", "Authorization", bearer("alice-token")).statusCode()).isEqualTo(200);
+        assertThat(PROXY.client().get("/pods", "Authorization", bearer("alice-token")).statusCode()).isEqualTo(200);
     }
 
     X509Certificate servedCertificate() throws Exception {
-        try (SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket socket = PROXY.openTls()) {
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
         }

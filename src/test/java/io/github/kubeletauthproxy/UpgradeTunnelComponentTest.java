@@ -7,79 +7,46 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 import javax.net.ssl.SSLSocket;
 
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeUpgradingKubelet;
-import io.github.kubeletauthproxy.support.ProxyTestSettings;
+import io.github.kubeletauthproxy.support.RunningProxy;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The upgrade path against a stand-in kubelet that switches protocols and echoes: tunnel, limits, refusals. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class UpgradeTunnelComponentTest {
 
     static final TestPki CLUSTER = new TestPki("tunnel-cluster");
-    static final TestPki SERVING = new TestPki("tunnel-serving");
-    static final FakeApiServer API;
-    static final FakeUpgradingKubelet KUBELET;
-    static final Path DIR;
-    static final int MANAGEMENT_PORT;
+    static final FakeUpgradingKubelet KUBELET = new FakeUpgradingKubelet(CLUSTER);
 
-    static {
-        try {
-            DIR = Files.createTempDirectory("kap-tunnel");
-            API = new FakeApiServer();
-            KUBELET = new FakeUpgradingKubelet(CLUSTER, CLUSTER.server("kubelet", List.of("127.0.0.1"), List.of()));
-            TestPki.write(SERVING.server("proxy", List.of("127.0.0.1"), List.of()), DIR.resolve("tls.crt"), DIR.resolve("tls.key"));
-            TestPki.write(CLUSTER.client("kubelet-auth-proxy", List.of()), DIR.resolve("up.crt"), DIR.resolve("up.key"));
-            CLUSTER.writeCa(DIR.resolve("ca.crt"));
-            try (ServerSocket socket = new ServerSocket(0)) {
-                MANAGEMENT_PORT = socket.getLocalPort();
-            }
-            API.addToken("streamer", "streamer", List.of(), List.of());
-            API.grant("streamer", "create", "proxy");
-        } catch (Exception e) {
-            throw new ExceptionInInitializerError(e);
-        }
+    @RegisterExtension
+    static final RunningProxy PROXY = new RunningProxy("n", CLUSTER, KUBELET.url())
+            .with("kubelet-auth-proxy.streams.max-concurrent", 2)
+            .with("kubelet-auth-proxy.streams.idle-timeout", "2s");
+
+    static final FakeApiServer API = PROXY.api();
+
+    @BeforeAll
+    static void streamer() {
+        API.addToken("streamer", "streamer", List.of(), List.of());
+        API.grant("streamer", "create", "proxy");
     }
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) throws Exception {
-        String kubeconfig = API.writeKubeconfig(DIR).toString();
-        ProxyTestSettings.register(registry, "n", DIR.resolve("tls.crt"), DIR.resolve("tls.key"), KUBELET::url,
-                DIR.resolve("ca.crt"), kubeconfig);
-        registry.add("kubelet-auth-proxy.upstream.client-cert-file", () -> DIR.resolve("up.crt").toString());
-        registry.add("kubelet-auth-proxy.upstream.client-key-file", () -> DIR.resolve("up.key").toString());
-        registry.add("kubelet-auth-proxy.streams.max-concurrent", () -> "2");
-        registry.add("kubelet-auth-proxy.streams.idle-timeout", () -> "2s");
-        registry.add("management.server.port", () -> Integer.toString(MANAGEMENT_PORT));
-        registry.add("management.server.address", () -> "127.0.0.1");
-    }
-
-    @LocalServerPort
-    int port;
 
     @AfterAll
     static void stop() throws IOException {
-        API.close();
         KUBELET.close();
     }
 
@@ -92,7 +59,7 @@ class UpgradeTunnelComponentTest {
     }
 
     Stream upgrade(String path, String... extraHeaders) throws IOException {
-        SSLSocket socket = (SSLSocket) SERVING.sslContext(null).getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket socket = PROXY.openTls();
         socket.setSoTimeout(15_000);
         StringBuilder request = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
                 + "Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: channel.k8s.io\r\n"
@@ -124,8 +91,8 @@ class UpgradeTunnelComponentTest {
                 "Impersonate-User: admin", "Sec-WebSocket-Protocol: v4.channel.k8s.io, " + wsToken)) {
             assertThat(stream.head()).startsWith("HTTP/1.1 101 ").contains("Upgrade: SPDY/3.1");
             byte[] payload = new byte[256 * 1024];
-            new java.util.Random(7).nextBytes(payload);
-            java.util.concurrent.CompletableFuture.runAsync(() -> {
+            new Random(7).nextBytes(payload);
+            CompletableFuture.runAsync(() -> {
                 try {
                     stream.socket().getOutputStream().write(payload);
                     stream.socket().getOutputStream().flush();
@@ -206,12 +173,11 @@ class UpgradeTunnelComponentTest {
             return socket.getInputStream().read() == -1;
         } catch (IOException e) {
             // the TLS layer saw the proxy's close_notify and already shut input down
-            return socket.isInputShutdown() || e instanceof java.net.SocketException;
+            return socket.isInputShutdown() || e instanceof SocketException;
         }
     }
 
     String metrics() throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + MANAGEMENT_PORT
-                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return PROXY.management("/actuator/prometheus").body();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.kubeletauthproxy.authn;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ public record UserInfo(String name, String uid, List<String> groups, Map<String,
         if (groups.contains(group)) {
             return this;
         }
-        List<String> more = new java.util.ArrayList<>(groups);
+        List<String> more = new ArrayList<>(groups);
         more.add(group);
         return new UserInfo(name, uid, more, extra);
     }

@@ -47,6 +47,7 @@ import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
 import io.github.kubeletauthproxy.tls.TokenFile;
 import io.github.kubeletauthproxy.upstream.UpstreamCredentials;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -102,7 +103,7 @@ public class ProxyConfiguration {
             throw new IllegalStateException("management.server.port must differ from " + KEY + ".listen.port (both are "
                     + managementPort + ")");
         }
-        return new ServerTls(properties, managementPort, servingCertificate::getObject, () -> clientCa.getObject().trustManager());
+        return new ServerTls(properties, servingCertificate::getObject, () -> clientCa.getObject().trustManager());
     }
 
     @Bean(destroyMethod = "close")
@@ -117,7 +118,7 @@ public class ProxyConfiguration {
         if (apiServerToken.file() != null) {
             reloadables.add(apiServerToken.file());
         }
-        return new FileReloader(reloadables, properties.tls().reloadInterval(), reloaded -> io.micrometer.core.instrument.Counter
+        return new FileReloader(reloadables, properties.tls().reloadInterval(), reloaded -> Counter
                 .builder("kubelet_auth_proxy_credential_reloads")
                 .description("Certificates, CA bundles and tokens re-read after they changed on disk")
                 .tag("credential", reloaded.name())

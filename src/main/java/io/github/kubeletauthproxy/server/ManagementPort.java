@@ -7,8 +7,9 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Knows the port of the separate management server (metrics, health) once it is bound, so that the proxy's
- * own filters and TLS setup leave that server alone: it carries no kubelet traffic.
+ * Knows the port the separate management server (metrics, health) is bound to, so that the screen, the audit and
+ * Spring Security leave requests to it alone: it carries no kubelet traffic. The bound port, not the configured one
+ * (which may be 0); until the management server is bound, no request counts as one of its own.
  */
 public final class ManagementPort implements ApplicationListener<ReactiveWebServerInitializedEvent> {
 

@@ -1,5 +1,6 @@
 package io.github.kubeletauthproxy.upstream;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
 
 /**
  * The one upgrade path, for SPDY/3.1 and WebSocket alike. Runs only for requests that passed screening
@@ -60,7 +62,7 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
             return chain.filter(exchange);
         }
         Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-        if (!(nativeRequest instanceof Connection connection) || connection.channel().pipeline().get(reactor.netty.NettyPipeline.HttpCodec) == null) {
+        if (!(nativeRequest instanceof Connection connection) || connection.channel().pipeline().get(NettyPipeline.HttpCodec) == null) {
             return ProxyResponses.status(exchange, 400, "BadRequest", "upgrades are only possible over HTTP/1.1");
         }
         if (!streams.tryReserve()) {
@@ -103,7 +105,7 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         client.eventLoop().execute(() -> {
             try {
                 if (!client.isActive()) {
-                    throw new java.io.IOException("the client went away before the stream opened");
+                    throw new IOException("the client went away before the stream opened");
                 }
                 StreamTunnel tunnel = StreamTunnel.open(client, switched, streams.bytes(kind, "in"), streams.bytes(kind, "out"),
                         idleTimeout, maxLifetime);

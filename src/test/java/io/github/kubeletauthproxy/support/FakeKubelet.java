@@ -3,6 +3,7 @@ package io.github.kubeletauthproxy.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
@@ -35,9 +36,14 @@ public final class FakeKubelet implements AutoCloseable {
     private final HttpsServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
-    public FakeKubelet(TestPki pki, TestPki.Issued servingCert) throws IOException {
-        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        var context = pki.sslContext(servingCert);
+    /** Serves a certificate {@code cluster} issued for 127.0.0.1 and requires client certificates from it. */
+    public FakeKubelet(TestPki cluster) {
+        try {
+            server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var context = cluster.sslContext(cluster.server("kubelet", List.of("127.0.0.1"), List.of("localhost")));
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,14 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
     private final List<String> heads = new CopyOnWriteArrayList<>();
     private final List<byte[]> afterRefusal = new CopyOnWriteArrayList<>();
 
-    public FakeUpgradingKubelet(TestPki pki, TestPki.Issued serving) throws IOException {
-        server = (SSLServerSocket) pki.sslContext(serving).getServerSocketFactory().createServerSocket(0, 50,
-                InetAddress.getLoopbackAddress());
+    /** Serves a certificate {@code cluster} issued for 127.0.0.1 and requires client certificates from it. */
+    public FakeUpgradingKubelet(TestPki cluster) {
+        try {
+            server = (SSLServerSocket) cluster.sslContext(cluster.server("kubelet", List.of("127.0.0.1"), List.of()))
+                    .getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         server.setNeedClientAuth(true);
         threads.submit(() -> {
             while (!server.isClosed()) {

@@ -150,6 +150,11 @@ public final class TestPki {
 
     /** An SSLContext presenting {@code identity} (may be null) and trusting this CA. */
     public SSLContext sslContext(Issued identity) {
+        return sslContext(identity, this);
+    }
+
+    /** An SSLContext presenting {@code identity} (issued by this CA; may be null) and trusting {@code trusted}'s CA. */
+    public SSLContext sslContext(Issued identity, TestPki trusted) {
         try {
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(null, null);
@@ -161,7 +166,7 @@ public final class TestPki {
             kmf.init(keyStore, new char[0]);
             KeyStore trustStore = KeyStore.getInstance("PKCS12");
             trustStore.load(null, null);
-            trustStore.setCertificateEntry("ca", caCert);
+            trustStore.setCertificateEntry("ca", trusted.caCert);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trustStore);
             SSLContext context = SSLContext.getInstance("TLS");

@@ -1,0 +1,97 @@
+package io.github.kubeletauthproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+import io.github.kubeletauthproxy.support.FakeApiServer;
+import io.github.kubeletauthproxy.support.FakeKubelet;
+import io.github.kubeletauthproxy.support.RunningProxy;
+import io.github.kubeletauthproxy.support.TestPki;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The two listeners, both bound to port 0: the proxy's speaks TLS only and carries kubelet traffic only, even at the
+ * actuator's paths; the management server's speaks plain HTTP only.
+ */
+class ListenersComponentTest {
+
+    static final TestPki CLUSTER = new TestPki("listeners-cluster");
+    static final FakeKubelet KUBELET = new FakeKubelet(CLUSTER);
+
+    @RegisterExtension
+    static final RunningProxy PROXY = new RunningProxy("n", CLUSTER, KUBELET.url());
+
+    static final FakeApiServer API = PROXY.api();
+
+    @AfterAll
+    static void stop() {
+        KUBELET.close();
+    }
+
+    @Test
+    void theManagementServerSpeaksPlainHttpNotTls() throws Exception {
+        assertThat(PROXY.managementPort()).isNotEqualTo(PROXY.port());
+        assertThat(PROXY.management("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        try (SSLSocket socket = (SSLSocket) PROXY.clientTls().getSocketFactory().createSocket("127.0.0.1", PROXY.managementPort())) {
+            socket.setSoTimeout(10_000);
+            assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class);
+        }
+    }
+
+    @Test
+    void theProxysListenerAnswersNoPlainHttp() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", PROXY.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntilClosed(socket.getInputStream())).doesNotContain("HTTP/");
+        }
+    }
+
+    @Test
+    void theActuatorsPathsOnTheProxysListenerAreKubeletRequests() {
+        API.addToken("u-token", "u", List.of(), List.of());
+        API.addToken("v-token", "v", List.of(), List.of());
+        API.grant("v", "get", "proxy");
+
+        for (String path : List.of("/actuator/health", "/actuator/prometheus")) {
+            var anonymous = PROXY.client().get(path);
+            var denied = PROXY.client().get(path, "Authorization", "Bearer u-token");
+            var allowed = PROXY.client().get(path, "Authorization", "Bearer v-token");
+
+            assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
+            assertThat(anonymous.body()).isEqualTo("Unauthorized");
+            assertThat(denied.statusCode()).as(path).isEqualTo(403);
+            assertThat(denied.body()).isEqualTo("Forbidden (user=u, verb=get, resource=nodes, subresource(s)=[proxy])\n");
+            assertThat(allowed.statusCode()).as(path).isEqualTo(200);
+            assertThat(allowed.body()).isEqualTo("kubelet saw GET " + path);
+        }
+        assertThat(KUBELET.received()).extracting(FakeKubelet.Received::rawPath)
+                .containsExactly("/actuator/health", "/actuator/prometheus");
+    }
+
+    /** What the peer sent before it closed the connection (a reset counts as closed; a read timeout fails). */
+    static String readUntilClosed(InputStream in) throws IOException {
+        StringBuilder read = new StringBuilder();
+        try {
+            int b;
+            while ((b = in.read()) >= 0) {
+                read.append((char) b);
+            }
+        } catch (SocketException reset) {
+            // the TLS listener dropped the connection: nothing more was sent
+        }
+        return read.toString();
+    }
+}
