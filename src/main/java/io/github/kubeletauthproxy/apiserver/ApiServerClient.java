@@ -8,6 +8,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -81,7 +82,7 @@ public final class ApiServerClient implements AutoCloseable {
             builder.trustManager(target.ca());
         }
         if (target.clientKey() != null) {
-            builder.keyManager(target.clientKey(), target.clientCertificates());
+            builder.keyManager(ReloadingKeyManager.inMemory("apiserver-client", target.clientKey(), target.clientCertificates()));
         }
         return builder.build();
     }

@@ -44,8 +44,26 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager implements
         }
     }
 
+    private ReloadingKeyManager(String name, PrivateKey key, List<X509Certificate> chain) {
+        this.name = name;
+        this.certFile = null;
+        this.keyFile = null;
+        this.current = new Material(name + "-0", key, chain.toArray(X509Certificate[]::new), new byte[0]);
+    }
+
+    /**
+     * A pair held in memory (a kubeconfig's inline client certificate), never reloaded. Handing Netty a key manager
+     * rather than the key itself also spares a start the PKCS#12 key store Netty would build and encrypt for it.
+     */
+    public static ReloadingKeyManager inMemory(String name, PrivateKey key, List<X509Certificate> chain) {
+        return new ReloadingKeyManager(name, key, chain);
+    }
+
     @Override
     public synchronized boolean reload() throws IOException {
+        if (certFile == null) {
+            return false;
+        }
         byte[] certBytes = Files.readAllBytes(certFile);
         byte[] keyBytes = Files.readAllBytes(keyFile);
         byte[] source = concat(certBytes, keyBytes);
@@ -83,7 +101,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager implements
 
     @Override
     public String describe() {
-        return name + " certificate " + certFile;
+        return name + " certificate " + (certFile == null ? "(in memory)" : certFile);
     }
 
     /** The certificate currently served (leaf first). */
