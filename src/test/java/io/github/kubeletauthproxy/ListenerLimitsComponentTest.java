@@ -65,6 +65,26 @@ class ListenerLimitsComponentTest {
     }
 
     @Test
+    void aClientThatTricklesItsHeadersIsCutOffBeforeItFinishes() throws Exception {
+        // a header line every 300 ms keeps the connection from ever being idle; 40 lines would take 12 s
+        try (SSLSocket socket = PROXY.openTls()) {
+            socket.setSoTimeout(20_000);
+            write(socket, "GET /pods HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+            boolean cutOff = false;
+            for (int line = 0; line < 40 && !cutOff; line++) {
+                try {
+                    write(socket, "X-Slow-" + line + ": a\r\n");
+                    Thread.sleep(300);
+                } catch (SocketException closed) {
+                    cutOff = true;
+                }
+            }
+            assertThat(cutOff).as("closed while the headers were still coming").isTrue();
+        }
+        assertThat(KUBELET.received()).isEmpty();
+    }
+
+    @Test
     void anIdleKeepAliveConnectionIsClosedAfterItsAnswer() throws Exception {
         try (SSLSocket socket = PROXY.openTls()) {
             socket.setSoTimeout(20_000);
