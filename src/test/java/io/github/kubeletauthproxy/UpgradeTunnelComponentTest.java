@@ -142,6 +142,19 @@ class UpgradeTunnelComponentTest {
     }
 
     @Test
+    void aRefusalLargerThanTheProxyPassesBackIsA502ThatSaysSoNotACannotReach() throws Exception {
+        try (Stream stream = upgrade("/exec/ns/pod/oversize?command=id", "Authorization: Bearer streamer")) {
+            assertThat(stream.head()).startsWith("HTTP/1.1 502 ");
+            int length = Integer.parseInt(stream.head().lines()
+                    .filter(line -> line.toLowerCase().startsWith("content-length:"))
+                    .findFirst().orElseThrow().substring("content-length:".length()).trim());
+            String body = new String(stream.socket().getInputStream().readNBytes(length), StandardCharsets.UTF_8);
+            assertThat(body).contains("the kubelet answered the upgrade with 500 and a body larger than 1048576 bytes")
+                    .doesNotContain("cannot reach");
+        }
+    }
+
+    @Test
     void anUnauthorizedUpgradeNeverReachesTheKubelet() throws Exception {
         int before = KUBELET.heads().size();
         try (Stream stream = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer nobody-knows-me")) {

@@ -22,6 +22,7 @@ public final class AuditRecord {
     private volatile String allowedSubresource = "";
     private volatile DecisionKind decision = DecisionKind.NONE;
     private volatile String refusal = "";
+    private volatile String reason = "";
     private volatile StreamSummary stream;
 
     /** How an upgraded stream went. */
@@ -84,5 +85,14 @@ public final class AuditRecord {
 
     public String refusal() {
         return refusal;
+    }
+
+    /** Why the proxy refused (a TokenReview's rejection, an API-server failure): for the audit line, not the client. */
+    public void reason(String reason) {
+        this.reason = reason == null ? "" : reason;
+    }
+
+    public String reason() {
+        return reason;
     }
 }

@@ -109,6 +109,9 @@ public final class AuditWebFilter implements WebFilter, Ordered {
         if (!record.refusal().isEmpty()) {
             field(json, "refusal", record.refusal());
         }
+        if (!record.reason().isEmpty()) {
+            field(json, "reason", record.reason());
+        }
         AuditRecord.StreamSummary stream = record.stream();
         if (stream != null) {
             String[] segments = request.getURI().getRawPath().split("/");

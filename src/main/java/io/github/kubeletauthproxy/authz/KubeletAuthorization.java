@@ -3,6 +3,7 @@ package io.github.kubeletauthproxy.authz;
 import java.util.List;
 
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.status.Causes;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -25,20 +26,21 @@ public final class KubeletAuthorization {
      * because the review of {@code subresource} could not be answered. A value, so that the caller maps each kind to
      * its answer without reading exceptions.
      */
-    public record Outcome(Kind kind, String subresource) {
+    public record Outcome(Kind kind, String subresource, String reason) {
 
         public enum Kind { ALLOWED, DENIED, FAILED }
 
         static Outcome allowed(String subresource) {
-            return new Outcome(Kind.ALLOWED, subresource);
+            return new Outcome(Kind.ALLOWED, subresource, "");
         }
 
         static Outcome denied() {
-            return new Outcome(Kind.DENIED, "");
+            return new Outcome(Kind.DENIED, "", "");
         }
 
-        static Outcome failed(String subresource) {
-            return new Outcome(Kind.FAILED, subresource);
+        /** {@code reason}: why the review could not be answered, for the audit line and the log (never for the client). */
+        static Outcome failed(String subresource, String reason) {
+            return new Outcome(Kind.FAILED, subresource, reason);
         }
     }
 
@@ -53,7 +55,7 @@ public final class KubeletAuthorization {
         return Flux.fromIterable(reviews(user, attributes, nodeName))
                 .concatMap(review -> authorizer.authorize(review)
                         .map(decision -> decision.allowed() ? Outcome.allowed(review.subresource()) : Outcome.denied())
-                        .onErrorResume(e -> Mono.just(Outcome.failed(review.subresource()))))
+                        .onErrorResume(e -> Mono.just(Outcome.failed(review.subresource(), Causes.describe(e)))))
                 .takeUntil(outcome -> outcome.kind() != Outcome.Kind.DENIED)
                 .last();
     }

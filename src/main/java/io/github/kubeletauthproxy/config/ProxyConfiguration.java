@@ -37,6 +37,7 @@ import io.github.kubeletauthproxy.metrics.MeteredAuthorizer;
 import io.github.kubeletauthproxy.metrics.UpstreamTimer;
 import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.server.ApiServerHealth;
+import io.github.kubeletauthproxy.server.ListenerLimits;
 import io.github.kubeletauthproxy.server.ManagementPort;
 import io.github.kubeletauthproxy.server.ScreeningWebFilter;
 import io.github.kubeletauthproxy.server.ServerTls;
@@ -52,6 +53,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -93,6 +95,11 @@ public class ProxyConfiguration {
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(KEY + ".tls.client-ca-file: " + e.getMessage(), e);
         }
+    }
+
+    @Bean
+    ListenerLimits listenerLimits(ProxyProperties properties, ServerProperties server, MeterRegistry registry) {
+        return new ListenerLimits(properties.listen(), (int) server.getMaxHttpRequestHeaderSize().toBytes(), registry);
     }
 
     @Bean

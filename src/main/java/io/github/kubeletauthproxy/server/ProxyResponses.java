@@ -1,6 +1,7 @@
 package io.github.kubeletauthproxy.server;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.status.StatusTexts;
@@ -19,6 +20,9 @@ public final class ProxyResponses {
 
     /** Exchange attribute holding the refusal authorization decided, until Spring Security's refusal handlers write it. */
     private static final String REFUSAL = ProxyResponses.class.getName() + ".refusal";
+
+    /** One log line per refusal status every 10 s at most: a flood of bad tokens must not flood the log. */
+    private static final RefusalLog REFUSALS = new RefusalLog(Duration.ofSeconds(10));
 
     private ProxyResponses() {
     }
@@ -39,7 +43,8 @@ public final class ProxyResponses {
      * access was refused, not why. Without a decision no authentication reached authorization at all: a 401.
      */
     static Mono<Void> refuseAsDecided(ServerWebExchange exchange) {
-        return refuse(exchange, exchange.getAttributeOrDefault(REFUSAL, new RequestDecision.Unauthenticated()));
+        return refuse(exchange, exchange.getAttributeOrDefault(REFUSAL,
+                new RequestDecision.Unauthenticated(RequestDecision.Unauthenticated.NO_CREDENTIALS)));
     }
 
     /** Writes a refusal's answer and records it in the audit record. */
@@ -48,6 +53,8 @@ public final class ProxyResponses {
         AuditRecord audit = AuditRecord.of(exchange);
         audit.decision(answer.decision());
         audit.refusal(answer.refusal());
+        audit.reason(refusal.reason());
+        REFUSALS.note(answer.status(), refusal.reason());
         return write(exchange.getResponse(), answer.status(), answer.plainText(), answer.body());
     }
 

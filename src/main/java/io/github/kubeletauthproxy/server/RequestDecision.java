@@ -24,6 +24,11 @@ public sealed interface RequestDecision {
     sealed interface Refusal extends RequestDecision {
 
         Answer answer();
+
+        /** Why, for the audit line and the log, never for the client: empty when the answer says it all. */
+        default String reason() {
+            return "";
+        }
     }
 
     /** Refused by the screen before any credential was read. */
@@ -34,8 +39,14 @@ public sealed interface RequestDecision {
         }
     }
 
-    /** No credential authenticated (and anonymous did not apply): the kubelet's 401. */
-    record Unauthenticated() implements Refusal {
+    /**
+     * No credential authenticated (and anonymous did not apply): the kubelet's 401. {@code reason}: the TokenReview's
+     * rejection, a certificate's problem, or that the request carried no credential.
+     */
+    record Unauthenticated(String reason) implements Refusal {
+
+        public static final String NO_CREDENTIALS = "no credential in the request";
+
         @Override
         public Answer answer() {
             return Answer.text(401, StatusTexts.unauthorized(), DecisionKind.UNAUTHENTICATED);
@@ -43,7 +54,7 @@ public sealed interface RequestDecision {
     }
 
     /** The API server did not answer the TokenReview: not the caller's fault, so not a 401. */
-    record AuthenticationUnavailable() implements Refusal {
+    record AuthenticationUnavailable(String reason) implements Refusal {
         @Override
         public Answer answer() {
             return Answer.status(503, "ServiceUnavailable",
@@ -60,8 +71,8 @@ public sealed interface RequestDecision {
         }
     }
 
-    /** The review of {@code subresource} could not be answered; later records were not tried. */
-    record AuthorizationFailed(UserInfo user, String verb, String subresource) implements Refusal {
+    /** The review of {@code subresource} could not be answered ({@code reason}: why); later records were not tried. */
+    record AuthorizationFailed(UserInfo user, String verb, String subresource, String reason) implements Refusal {
         @Override
         public Answer answer() {
             return Answer.text(500, StatusTexts.authorizationError(user.name(), verb, subresource), DecisionKind.ERROR);
@@ -89,7 +100,7 @@ public sealed interface RequestDecision {
         return switch (outcome.kind()) {
             case ALLOWED -> new Allowed(outcome.subresource());
             case DENIED -> new Denied(user, attributes, legacyText);
-            case FAILED -> new AuthorizationFailed(user, attributes.verb(), outcome.subresource());
+            case FAILED -> new AuthorizationFailed(user, attributes.verb(), outcome.subresource(), outcome.reason());
         };
     }
 }

@@ -7,6 +7,7 @@ import io.github.kubeletauthproxy.authn.UserInfo;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
 import io.github.kubeletauthproxy.request.Screening;
 import io.github.kubeletauthproxy.settings.ProxyProperties;
+import io.github.kubeletauthproxy.status.Causes;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.authorization.AuthorizationDecision;
@@ -67,10 +68,16 @@ public class SecurityConfiguration {
     /** The user the chain established, or the refusal: 401 without one, 503 when the API server did not answer. */
     private static Mono<Authentication> authenticate(Authenticator authenticator, KubeletAuthentication request) {
         return authenticator.authenticate(request.requestCredentials())
-                .map(result -> result instanceof AuthenticationResult.Authenticated ok
-                        ? KubeletAuthentication.authenticated(ok.user())
-                        : KubeletAuthentication.refused(new RequestDecision.Unauthenticated()))
-                .onErrorResume(e -> Mono.just(KubeletAuthentication.refused(new RequestDecision.AuthenticationUnavailable())))
+                .map(result -> {
+                    if (result instanceof AuthenticationResult.Authenticated ok) {
+                        return KubeletAuthentication.authenticated(ok.user());
+                    }
+                    String reason = result instanceof AuthenticationResult.Rejected rejected
+                            ? rejected.reason() : RequestDecision.Unauthenticated.NO_CREDENTIALS;
+                    return KubeletAuthentication.refused(new RequestDecision.Unauthenticated(reason));
+                })
+                .onErrorResume(e -> Mono.just(KubeletAuthentication.refused(
+                        new RequestDecision.AuthenticationUnavailable(Causes.describe(e)))))
                 .cast(Authentication.class);
     }
 

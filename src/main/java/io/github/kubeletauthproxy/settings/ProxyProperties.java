@@ -36,11 +36,25 @@ public record ProxyProperties(
         requireSet(apiServer, PREFIX + ".api-server");
     }
 
-    public record Listen(String address, int port, boolean http2) {
+    /**
+     * The proxy's listener and what one client may hold of it.
+     *
+     * @param requestTimeout       a request's line, headers and body must have arrived within this (a client that
+     *                             sends half a request is cut off); upgraded streams and responses are not limited
+     * @param idleTimeout          a keep-alive connection with no request in flight is closed after this (the kubelet: 90 s)
+     * @param maxConnections       connections open at once; more are closed as they are accepted
+     * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once
+     */
+    public record Listen(String address, int port, boolean http2, Duration requestTimeout, Duration idleTimeout,
+            int maxConnections, int maxConcurrentStreams) {
 
         public Listen {
             requireText(address, PREFIX + ".listen.address");
             requireBetween(port, 0, 65535, PREFIX + ".listen.port");
+            requirePositive(requestTimeout, PREFIX + ".listen.request-timeout");
+            requirePositive(idleTimeout, PREFIX + ".listen.idle-timeout");
+            requireBetween(maxConnections, 1, Integer.MAX_VALUE, PREFIX + ".listen.max-connections");
+            requireBetween(maxConcurrentStreams, 1, Integer.MAX_VALUE, PREFIX + ".listen.max-concurrent-streams");
         }
     }
 

@@ -36,7 +36,7 @@ final class KubeletUpgrade {
     }
 
     /** The kubelet's answer to an upgrade request. */
-    sealed interface Answer permits Switched, Refused {
+    sealed interface Answer permits Switched, Refused, Oversized {
     }
 
     /** 101: the connection (reads paused) and the handler holding any bytes that came right after the head. */
@@ -45,6 +45,10 @@ final class KubeletUpgrade {
 
     /** Any other status, with its body; the kubelet connection is already closed. */
     record Refused(HttpResponse response, byte[] body) implements Answer {
+    }
+
+    /** Any other status with a body larger than the proxy passes back; the kubelet connection is closed. */
+    record Oversized(int status, int maxBodyBytes) implements Answer {
     }
 
     static CompletableFuture<Answer> open(Channel client, URI kubelet, String method, String pathAndQuery, HttpHeaders headers,
@@ -127,7 +131,7 @@ final class KubeletUpgrade {
             if (msg instanceof HttpContent content) {
                 if (!switched && body != null) {
                     if (body.readableBytes() + content.content().readableBytes() > maxBodyBytes) {
-                        answer.completeExceptionally(new IOException("the kubelet's answer is larger than " + maxBodyBytes + " bytes"));
+                        answer.complete(new Oversized(response.status().code(), maxBodyBytes));
                         ctx.close();
                     } else {
                         body.writeBytes(content.content());

@@ -46,7 +46,12 @@ public final class OpenStreams implements SmartLifecycle {
     private final AtomicInteger open = new AtomicInteger();
     private final Map<Kind, AtomicInteger> openByKind = new ConcurrentHashMap<>();
     private final Set<StreamTunnel> tunnels = ConcurrentHashMap.newKeySet();
-    private volatile boolean running;
+    /** Where the proxy is in its life: streams are taken only while it runs. */
+    enum State {
+        STARTING, RUNNING, STOPPED
+    }
+
+    private volatile State state = State.STARTING;
 
     public OpenStreams(int max, Duration gracePeriod, MeterRegistry registry) {
         this.max = max;
@@ -60,9 +65,9 @@ public final class OpenStreams implements SmartLifecycle {
         }
     }
 
-    /** Takes a place for a new stream, or returns false when the proxy is full or shutting down. */
+    /** Takes a place for a new stream, or returns false when the proxy is full, starting or shutting down. */
     boolean tryReserve() {
-        if (!running) {
+        if (state != State.RUNNING) {
             return false;
         }
         if (open.incrementAndGet() > max) {
@@ -76,8 +81,8 @@ public final class OpenStreams implements SmartLifecycle {
         open.decrementAndGet();
     }
 
-    boolean shuttingDown() {
-        return !running;
+    State state() {
+        return state;
     }
 
     void opened(Kind kind, StreamTunnel tunnel) {
@@ -97,12 +102,12 @@ public final class OpenStreams implements SmartLifecycle {
 
     @Override
     public void start() {
-        running = true;
+        state = State.RUNNING;
     }
 
     @Override
     public void stop() {
-        running = false;
+        state = State.STOPPED;
         long deadline = System.nanoTime() + gracePeriod.toNanos();
         while (!tunnels.isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -120,7 +125,7 @@ public final class OpenStreams implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return running;
+        return state == State.RUNNING;
     }
 
     /** Before the web server's graceful shutdown (which runs at DEFAULT_PHASE - 1024). */

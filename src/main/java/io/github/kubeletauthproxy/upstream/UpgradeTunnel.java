@@ -66,9 +66,11 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
             return ProxyResponses.status(exchange, 400, "BadRequest", "upgrades are only possible over HTTP/1.1");
         }
         if (!streams.tryReserve()) {
-            return streams.shuttingDown()
-                    ? ProxyResponses.status(exchange, 503, "ServiceUnavailable", "the proxy is shutting down")
-                    : ProxyResponses.status(exchange, 429, "TooManyRequests", "too many open streams; try again later");
+            return switch (streams.state()) {
+                case STARTING -> ProxyResponses.status(exchange, 503, "ServiceUnavailable", "the proxy is starting");
+                case STOPPED -> ProxyResponses.status(exchange, 503, "ServiceUnavailable", "the proxy is shutting down");
+                case RUNNING -> ProxyResponses.status(exchange, 429, "TooManyRequests", "too many open streams; try again later");
+            };
         }
         Channel client = connection.channel();
         String path = request.getURI().getRawPath();
@@ -83,6 +85,11 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
                 .flatMap(answer -> {
                     if (answer instanceof KubeletUpgrade.Refused refused) {
                         return answerAsIs(exchange.getResponse(), refused);
+                    }
+                    if (answer instanceof KubeletUpgrade.Oversized oversized) {
+                        // the kubelet was reached and answered: not a "cannot reach", but nothing the proxy will relay
+                        return ProxyResponses.status(exchange, 502, "BadGateway", "the kubelet answered the upgrade with "
+                                + oversized.status() + " and a body larger than " + oversized.maxBodyBytes() + " bytes");
                     }
                     KubeletUpgrade.Switched switched = (KubeletUpgrade.Switched) answer;
                     exchange.getResponse().setStatusCode(HttpStatus.SWITCHING_PROTOCOLS);

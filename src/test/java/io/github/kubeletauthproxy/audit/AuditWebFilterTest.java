@@ -32,4 +32,24 @@ class AuditWebFilterTest {
                 "\"durationMs\":42");
         assertThat(line).doesNotContain("secret");
     }
+
+    @Test
+    void aRefusalsLineSaysWhyAndAnAllowsLineHasNoReason() {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.attributes("get", List.of("pods"));
+        record.decision(AuditRecord.DecisionKind.UNAUTHENTICATED);
+        record.refusal("Unauthorized");
+        record.reason("[invalid bearer token, token has expired]");
+
+        String refused = AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 401, 3, "ON_COMPLETE");
+        assertThat(refused).contains("\"decision\":\"unauthenticated\"", "\"refusal\":\"Unauthorized\"",
+                "\"reason\":\"[invalid bearer token, token has expired]\"");
+
+        var allowedExchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
+        AuditRecord allowed = AuditRecord.of(allowedExchange);
+        allowed.decision(AuditRecord.DecisionKind.ALLOW);
+        assertThat(AuditWebFilter.line(allowedExchange, allowed, Instant.parse("2026-01-01T00:00:00Z"), 200, 3, "ON_COMPLETE"))
+                .doesNotContain("\"reason\"");
+    }
 }

@@ -28,14 +28,14 @@ class KubeletAuthorizationTest {
     @Test
     void firstAllowWinsAndLaterRecordsAreNotAsked() {
         var outcome = with("pods", null).authorize(user, new KubeletRequestAttributes.Attributes("get", List.of("pods", "proxy"))).block();
-        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.ALLOWED, "pods"));
+        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.ALLOWED, "pods", ""));
         assertThat(asked).containsExactly("pods");
     }
 
     @Test
     void deniedRecordsFallThroughToTheNext() {
         var outcome = with("proxy", null).authorize(user, new KubeletRequestAttributes.Attributes("get", List.of("pods", "proxy"))).block();
-        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.ALLOWED, "proxy"));
+        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.ALLOWED, "proxy", ""));
         assertThat(asked).containsExactly("pods", "proxy");
     }
 
@@ -47,9 +47,10 @@ class KubeletAuthorizationTest {
     }
 
     @Test
-    void anErrorEndsTheEvaluationWithoutFallback() {
+    void anErrorEndsTheEvaluationWithoutFallbackAndSaysWhy() {
         var outcome = with("proxy", "pods").authorize(user, new KubeletRequestAttributes.Attributes("get", List.of("pods", "proxy"))).block();
-        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.FAILED, "pods"));
+        assertThat(outcome).isEqualTo(new KubeletAuthorization.Outcome(KubeletAuthorization.Outcome.Kind.FAILED, "pods",
+                "IllegalStateException: down"));
         assertThat(asked).containsExactly("pods");
     }
 }

@@ -30,41 +30,44 @@ class RequestDecisionTest {
 
     static Stream<Arguments> refusals() {
         return Stream.of(
-                // refusal, status, content type, body, audit decision, audit refusal
+                // refusal, status, content type, body, audit decision, audit refusal, audit reason
                 Arguments.of(new RequestDecision.ScreenedOut(new Screening.Refused(405, "MethodNotAllowed", "method TRACE is not supported")),
                         405, JSON,
                         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
                                 + "\"message\":\"method TRACE is not supported\",\"reason\":\"MethodNotAllowed\",\"code\":405}\n",
-                        DecisionKind.REFUSED, "method TRACE is not supported"),
+                        DecisionKind.REFUSED, "method TRACE is not supported", ""),
                 Arguments.of(new RequestDecision.ScreenedOut(new Screening.Refused(400, "BadRequest", "non-canonical request path: empty path segment")),
                         400, JSON,
                         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
                                 + "\"message\":\"non-canonical request path: empty path segment\",\"reason\":\"BadRequest\",\"code\":400}\n",
-                        DecisionKind.REFUSED, "non-canonical request path: empty path segment"),
-                Arguments.of(new RequestDecision.Unauthenticated(),
-                        401, TEXT, "Unauthorized", DecisionKind.UNAUTHENTICATED, "Unauthorized"),
-                Arguments.of(new RequestDecision.AuthenticationUnavailable(),
+                        DecisionKind.REFUSED, "non-canonical request path: empty path segment", ""),
+                Arguments.of(new RequestDecision.Unauthenticated("[invalid bearer token, token has expired]"),
+                        401, TEXT, "Unauthorized", DecisionKind.UNAUTHENTICATED, "Unauthorized",
+                        "[invalid bearer token, token has expired]"),
+                Arguments.of(new RequestDecision.AuthenticationUnavailable("ApiServerException: API server answered 503: etcd"),
                         503, JSON,
                         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
                                 + "\"message\":\"cannot authenticate the request: the API server did not answer the TokenReview\","
                                 + "\"reason\":\"ServiceUnavailable\",\"code\":503}\n",
                         DecisionKind.UNAUTHENTICATED,
-                        "cannot authenticate the request: the API server did not answer the TokenReview"),
+                        "cannot authenticate the request: the API server did not answer the TokenReview",
+                        "ApiServerException: API server answered 503: etcd"),
                 Arguments.of(new RequestDecision.Denied(JANE, GET_PODS, false),
                         403, TEXT, "Forbidden (user=jane, verb=get, resource=nodes, subresource(s)=[pods proxy])\n",
-                        DecisionKind.DENY, "Forbidden (user=jane, verb=get, resource=nodes, subresource(s)=[pods proxy])"),
+                        DecisionKind.DENY, "Forbidden (user=jane, verb=get, resource=nodes, subresource(s)=[pods proxy])", ""),
                 Arguments.of(new RequestDecision.Denied(JANE, GET_PODS, true),
                         403, TEXT, "Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)",
-                        DecisionKind.DENY, "Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)"),
-                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, "get", "pods"),
+                        DecisionKind.DENY, "Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)", ""),
+                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "TimeoutException: no answer in 11s"),
                         500, TEXT, "Authorization error (user=jane, verb=get, resource=nodes, subresource=pods)",
-                        DecisionKind.ERROR, "Authorization error (user=jane, verb=get, resource=nodes, subresource=pods)"));
+                        DecisionKind.ERROR, "Authorization error (user=jane, verb=get, resource=nodes, subresource=pods)",
+                        "TimeoutException: no answer in 11s"));
     }
 
     @ParameterizedTest(name = "{0} → {1}")
     @MethodSource("refusals")
     void eachRefusalHasItsAnswerAndAuditEntry(RequestDecision.Refusal refusal, int status, String contentType, String body,
-            DecisionKind decision, String auditedRefusal) {
+            DecisionKind decision, String auditedRefusal, String auditedReason) {
         var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
 
         ProxyResponses.refuse(exchange, refusal).block();
@@ -78,13 +81,19 @@ class RequestDecisionTest {
         AuditRecord audit = AuditRecord.of(exchange);
         assertThat(audit.decision()).isEqualTo(decision);
         assertThat(audit.refusal()).isEqualTo(auditedRefusal);
+        assertThat(audit.reason()).isEqualTo(auditedReason);
+        if (!auditedReason.isEmpty()) {
+            // the cause is for the operator: the client gets the kubelet's text only
+            assertThat(response.getBodyAsString().block()).doesNotContain(auditedReason);
+        }
     }
 
     static Stream<Arguments> outcomes() {
         return Stream.of(
-                Arguments.of(new Outcome(Outcome.Kind.ALLOWED, "proxy"), new RequestDecision.Allowed("proxy")),
-                Arguments.of(new Outcome(Outcome.Kind.DENIED, ""), new RequestDecision.Denied(JANE, GET_PODS, true)),
-                Arguments.of(new Outcome(Outcome.Kind.FAILED, "pods"), new RequestDecision.AuthorizationFailed(JANE, "get", "pods")));
+                Arguments.of(new Outcome(Outcome.Kind.ALLOWED, "proxy", ""), new RequestDecision.Allowed("proxy")),
+                Arguments.of(new Outcome(Outcome.Kind.DENIED, "", ""), new RequestDecision.Denied(JANE, GET_PODS, true)),
+                Arguments.of(new Outcome(Outcome.Kind.FAILED, "pods", "down"),
+                        new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "down")));
     }
 
     @ParameterizedTest(name = "{0} → {1}")
@@ -110,7 +119,7 @@ class RequestDecisionTest {
     void aDecidedRefusalIsWhatSpringSecuritysHandlersWrite() {
         var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
 
-        ProxyResponses.decided(exchange, new RequestDecision.AuthorizationFailed(JANE, "get", "pods"));
+        ProxyResponses.decided(exchange, new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "down"));
         ProxyResponses.refuseAsDecided(exchange).block();
 
         assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(500);

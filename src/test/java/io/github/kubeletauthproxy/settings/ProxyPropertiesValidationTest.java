@@ -20,7 +20,9 @@ class ProxyPropertiesValidationTest {
             .withUserConfiguration(Bind.class)
             .withPropertyValues(
                     "kubelet-auth-proxy.node-name=n", "kubelet-auth-proxy.listen.address=0.0.0.0",
-                    "kubelet-auth-proxy.listen.port=10443", "kubelet-auth-proxy.tls.cert-file=c",
+                    "kubelet-auth-proxy.listen.port=10443", "kubelet-auth-proxy.listen.request-timeout=10s",
+                    "kubelet-auth-proxy.listen.idle-timeout=90s", "kubelet-auth-proxy.listen.max-connections=10",
+                    "kubelet-auth-proxy.listen.max-concurrent-streams=10", "kubelet-auth-proxy.tls.cert-file=c",
                     "kubelet-auth-proxy.tls.key-file=k", "kubelet-auth-proxy.tls.min-version=TLSv1.2",
                     "kubelet-auth-proxy.tls.reload-interval=10s",
                     "kubelet-auth-proxy.authentication.token.success-ttl=2m",
@@ -43,6 +45,8 @@ class ProxyPropertiesValidationTest {
             "kubelet-auth-proxy.listen.port|70000|kubelet-auth-proxy.listen.port",
             "kubelet-auth-proxy.tls.min-version|TLSv1.1|kubelet-auth-proxy.tls.min-version must be TLSv1.2 or TLSv1.3",
             "kubelet-auth-proxy.listen.address|' '|kubelet-auth-proxy.listen.address must not be blank",
+            "kubelet-auth-proxy.listen.request-timeout|0s|kubelet-auth-proxy.listen.request-timeout must be positive",
+            "kubelet-auth-proxy.listen.max-connections|0|kubelet-auth-proxy.listen.max-connections must be at least 1",
             "kubelet-auth-proxy.tls.cert-file|''|kubelet-auth-proxy.tls.cert-file must not be blank",
             "kubelet-auth-proxy.authentication.token.cache-size|0|kubelet-auth-proxy.authentication.token.cache-size must be at least 1",
             "kubelet-auth-proxy.authorization.cache-size|-1|kubelet-auth-proxy.authorization.cache-size must be at least 1",

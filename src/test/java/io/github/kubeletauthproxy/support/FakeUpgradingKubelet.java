@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +73,16 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
             String head = readHead(in);
             heads.add(head);
             String requestLine = head.substring(0, head.indexOf("\r\n"));
+            if (requestLine.contains("oversize")) {
+                // a refusal whose body is larger than the proxy passes back (its default limit is 1 MiB)
+                byte[] body = new byte[2 * 1024 * 1024];
+                Arrays.fill(body, (byte) 'e');
+                out.write(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                return;
+            }
             if (requestLine.contains("refuse")) {
                 byte[] body = "upgrade refused by the kubelet".getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
@@ -100,7 +111,7 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
             if (requestLine.contains("burst")) {
                 // a last burst and an immediate close, as a command that prints a lot and exits
                 byte[] burst = new byte[BURST_BYTES];
-                java.util.Arrays.fill(burst, (byte) 'x');
+                Arrays.fill(burst, (byte) 'x');
                 out.write(burst);
                 out.flush();
                 return;
