@@ -155,6 +155,33 @@ class UpgradeTunnelComponentTest {
     }
 
     @Test
+    void aClientThatLeavesBeforeTheKubeletAnswersLeavesNoKubeletConnectionBehind() throws Exception {
+        await().atMost(Duration.ofSeconds(20)).until(() -> KUBELET.openConnections() == 0);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            CompletableFuture<Void> answerLater = KUBELET.holdAnswers();
+            int heads = KUBELET.heads().size();
+            SSLSocket client = PROXY.openTls();
+            client.getOutputStream().write(("POST /exec/ns/pod/held?command=id HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n"
+                    + "Authorization: Bearer streamer\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(20)).until(() -> KUBELET.heads().size() > heads);
+            client.close();
+            // the kubelet switches protocols only after the client has gone: nobody will ever read that stream
+            answerLater.complete(null);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> KUBELET.openConnections() == 0);
+        // and no place among the two allowed streams stayed taken
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            try (Stream first = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer streamer");
+                    Stream second = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer streamer")) {
+                assertThat(first.head()).startsWith("HTTP/1.1 101 ");
+                assertThat(second.head()).startsWith("HTTP/1.1 101 ");
+            }
+        });
+    }
+
+    @Test
     void anUnauthorizedUpgradeNeverReachesTheKubelet() throws Exception {
         int before = KUBELET.heads().size();
         try (Stream stream = upgrade("/exec/ns/pod/c?command=id", "Authorization: Bearer nobody-knows-me")) {

@@ -75,6 +75,12 @@ final class KubeletUpgrade {
                 return;
             }
             Channel channel = connected.channel();
+            // whoever gives up on the answer (the client went away, a deadline) gives up the kubelet connection too
+            answer.whenComplete((result, failure) -> {
+                if (failure != null) {
+                    channel.close();
+                }
+            });
             channel.writeAndFlush(channel.alloc().buffer().writeBytes(requestHead(method, pathAndQuery, host, port, headers)))
                     .addListener((ChannelFutureListener) written -> {
                         if (!written.isSuccess()) {
@@ -84,6 +90,14 @@ final class KubeletUpgrade {
                     });
         });
         return answer;
+    }
+
+    /** Closes the kubelet connection of a 101 answer that no tunnel took over; anything else is closed already. */
+    static void closeIfSwitched(CompletableFuture<Answer> answer) {
+        if (answer != null && answer.isDone() && !answer.isCompletedExceptionally()
+                && answer.join() instanceof Switched switched) {
+            switched.kubelet().close();
+        }
     }
 
     static byte[] requestHead(String method, String pathAndQuery, String host, int port, HttpHeaders headers) {
@@ -123,7 +137,10 @@ final class KubeletUpgrade {
                 if (head.status().code() == 101) {
                     switched = true;
                     ctx.channel().config().setAutoRead(false);
-                    answer.complete(new Switched(ctx.channel(), head, this));
+                    if (!answer.complete(new Switched(ctx.channel(), head, this))) {
+                        // nobody waits for this stream any more
+                        ctx.close();
+                    }
                 } else {
                     body = ctx.alloc().buffer();
                 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.server.ProxyResponses;
@@ -80,8 +81,13 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         AuditRecord audit = AuditRecord.of(exchange);
         // the reserved place is given back here unless a tunnel took it over (then the tunnel gives it back)
         AtomicBoolean handedOver = new AtomicBoolean();
-        return Mono.fromFuture(() -> KubeletUpgrade.open(client, kubelet, request.getMethod().name(), pathAndQuery, headers, tls,
-                        connectTimeout, maxErrorBodyBytes))
+        AtomicReference<CompletableFuture<KubeletUpgrade.Answer>> pending = new AtomicReference<>();
+        return Mono.fromFuture(() -> {
+                    CompletableFuture<KubeletUpgrade.Answer> answer = KubeletUpgrade.open(client, kubelet,
+                            request.getMethod().name(), pathAndQuery, headers, tls, connectTimeout, maxErrorBodyBytes);
+                    pending.set(answer);
+                    return answer;
+                })
                 .flatMap(answer -> {
                     if (answer instanceof KubeletUpgrade.Refused refused) {
                         return answerAsIs(exchange.getResponse(), refused);
@@ -101,6 +107,8 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
                 .doFinally(signal -> {
                     if (!handedOver.get()) {
                         streams.release();
+                        // the client went away between the kubelet's 101 and the hand-over: close what it left
+                        KubeletUpgrade.closeIfSwitched(pending.get());
                     }
                 });
     }

@@ -10,9 +10,14 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLServerSocket;
 
@@ -31,6 +36,8 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<String> heads = new CopyOnWriteArrayList<>();
     private final List<byte[]> afterRefusal = new CopyOnWriteArrayList<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private volatile CompletableFuture<Void> held = CompletableFuture.completedFuture(null);
 
     /** Serves a certificate {@code cluster} issued for 127.0.0.1 and requires client certificates from it. */
     public FakeUpgradingKubelet(TestPki cluster) {
@@ -53,6 +60,20 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
         });
     }
 
+    /** Connections from the proxy that are open now. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /**
+     * From now on, upgrades to a path containing {@code held} get their 101 only once the returned future is completed
+     * (as a kubelet slow to start a container would answer late).
+     */
+    public CompletableFuture<Void> holdAnswers() {
+        held = new CompletableFuture<>();
+        return held;
+    }
+
     public String url() {
         return "https://127.0.0.1:" + server.getLocalPort();
     }
@@ -67,6 +88,7 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
+        open.incrementAndGet();
         try (socket) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
@@ -104,6 +126,9 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
                 }
                 return;
             }
+            if (requestLine.contains("held")) {
+                held.get(30, TimeUnit.SECONDS);
+            }
             String protocol = head.toLowerCase().contains("upgrade: websocket") ? "websocket" : "SPDY/3.1";
             out.write(("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol
                     + "\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -124,6 +149,10 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
             }
         } catch (IOException e) {
             // the peer went away
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            // never released: the connection is closed below
+        } finally {
+            open.decrementAndGet();
         }
     }
 
