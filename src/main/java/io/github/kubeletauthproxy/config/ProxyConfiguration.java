@@ -50,6 +50,8 @@ import io.github.kubeletauthproxy.tls.TokenFile;
 import io.github.kubeletauthproxy.upstream.UpstreamCredentials;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -62,6 +64,7 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ProxyProperties.class)
 public class ProxyConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(ProxyConfiguration.class);
     private static final String KEY = ProxyProperties.PREFIX;
 
     @Bean
@@ -136,8 +139,12 @@ public class ProxyConfiguration {
     @Bean
     ApiServerTarget apiServerTarget(ProxyProperties properties) {
         try {
-            return Kubeconfig.resolve(properties.apiServer().kubeconfig(), System.getenv(),
+            ApiServerTarget target = Kubeconfig.resolve(properties.apiServer().kubeconfig(), System.getenv(),
                     Path.of(System.getProperty("user.home")), Kubeconfig.SERVICE_ACCOUNT);
+            if (target.insecure()) {
+                log.warn("{}: insecure-skip-tls-verify: the API server's certificate is NOT verified", target.source());
+            }
+            return target;
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(KEY + ".api-server.kubeconfig: " + e.getMessage(), e);
         }
