@@ -1,13 +1,12 @@
 package io.github.kubeletauthproxy;
 
+import static io.github.kubeletauthproxy.support.RunningProxy.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,22 +148,6 @@ class ListenerLimitsComponentTest {
         OutputStream out = socket.getOutputStream();
         out.write(text.getBytes(StandardCharsets.US_ASCII));
         out.flush();
-    }
-
-    /** What the peer sent before it closed the connection; a read timeout (the connection left open) fails. */
-    static String readUntilClosed(InputStream in) throws IOException {
-        StringBuilder read = new StringBuilder();
-        try {
-            int b;
-            while ((b = in.read()) >= 0) {
-                read.append((char) b);
-            }
-        } catch (SocketTimeoutException stillOpen) {
-            throw new AssertionError("the proxy left the connection open; it sent: " + read, stillOpen);
-        } catch (SocketException reset) {
-            // closed with a reset: nothing more was sent
-        }
-        return read.toString();
     }
 
     static double openConnections() throws Exception {

@@ -1,12 +1,10 @@
 package io.github.kubeletauthproxy;
 
+import static io.github.kubeletauthproxy.support.RunningProxy.readUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -81,17 +79,4 @@ class ListenersComponentTest {
                 .containsExactly("/actuator/health", "/actuator/prometheus");
     }
 
-    /** What the peer sent before it closed the connection (a reset counts as closed; a read timeout fails). */
-    static String readUntilClosed(InputStream in) throws IOException {
-        StringBuilder read = new StringBuilder();
-        try {
-            int b;
-            while ((b = in.read()) >= 0) {
-                read.append((char) b);
-            }
-        } catch (SocketException reset) {
-            // the TLS listener dropped the connection: nothing more was sent
-        }
-        return read.toString();
-    }
 }

@@ -94,7 +94,8 @@ public final class Kubeconfig {
         }
         Map<String, Object> context = named(root, "contexts", "context", contextName, source);
         String clusterName = string(context, "cluster", source + " context " + contextName);
-        String userName = string(context, "user", source + " context " + contextName);
+        // a context without a user talks to the API server without credentials
+        String userName = context.get("user") == null ? "" : string(context, "user", source + " context " + contextName);
         Map<String, Object> cluster = named(root, "clusters", "cluster", clusterName, source);
         String clusterSource = source + " cluster " + clusterName;
         refuseUnknown(cluster, CLUSTER_KEYS, clusterSource);
@@ -185,9 +186,6 @@ public final class Kubeconfig {
     private static String string(Map<String, Object> section, String key, String source) {
         Object value = section.get(key);
         if (value == null) {
-            if (key.equals("user")) {
-                return "";
-            }
             throw new IllegalArgumentException(source + ": no " + key);
         }
         if (!(value instanceof String text)) {

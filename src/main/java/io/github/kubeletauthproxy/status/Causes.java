@@ -1,6 +1,6 @@
 package io.github.kubeletauthproxy.status;
 
-/** A failure told in one line for an audit record or a log: the innermost cause, with its type when it says little. */
+/** A failure told in one line for an answer, an audit record or a log: the innermost cause's type and message. */
 public final class Causes {
 
     private Causes() {
@@ -11,8 +11,6 @@ public final class Causes {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String message = root.getMessage();
-        return message == null || message.isBlank() ? root.getClass().getSimpleName()
-                : root.getClass().getSimpleName() + ": " + message;
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
 import io.github.kubeletauthproxy.server.ProxyResponses;
+import io.github.kubeletauthproxy.status.Causes;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -27,7 +28,7 @@ public final class UpstreamFailures implements GlobalFilter, Ordered {
         return chain.filter(exchange).onErrorResume(
                 e -> isUnreachable(e) && !exchange.getResponse().isCommitted(),
                 e -> ProxyResponses.status(exchange, 502, "BadGateway",
-                        "cannot reach the kubelet at " + upstream + ": " + describe(e)));
+                        "cannot reach the kubelet at " + upstream + ": " + Causes.describe(e)));
     }
 
     static boolean isUnreachable(Throwable e) {
@@ -38,14 +39,6 @@ public final class UpstreamFailures implements GlobalFilter, Ordered {
             }
         }
         return false;
-    }
-
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
     @Override

@@ -1,7 +1,10 @@
 package io.github.kubeletauthproxy.support;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -156,5 +159,24 @@ public final class RunningProxy implements BeforeAllCallback, AfterAllCallback {
 
     private Path file(String name) {
         return dir.resolve(name);
+    }
+
+    /**
+     * What the proxy sent on a raw connection before it closed it (a reset counts as closed); a read timeout, the
+     * connection left open, fails the test.
+     */
+    public static String readUntilClosed(InputStream in) throws IOException {
+        StringBuilder read = new StringBuilder();
+        try {
+            int b;
+            while ((b = in.read()) >= 0) {
+                read.append((char) b);
+            }
+        } catch (SocketTimeoutException stillOpen) {
+            throw new AssertionError("the proxy left the connection open; it sent: " + read, stillOpen);
+        } catch (SocketException reset) {
+            // closed with a reset: nothing more was sent
+        }
+        return read.toString();
     }
 }
