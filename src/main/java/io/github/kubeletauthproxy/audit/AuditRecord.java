@@ -24,6 +24,19 @@ public final class AuditRecord {
     private volatile String refusal = "";
     private volatile String reason = "";
     private volatile StreamSummary stream;
+    private volatile PodListSummary podList;
+
+    /** What a pod-scoped {@code GET /pods} showed: the namespaces the caller may list, and how many pods of how many. */
+    public record PodListSummary(List<String> namespaces, int podsShown, int podsOnNode) {
+    }
+
+    public void podList(List<String> namespaces, int podsShown, int podsOnNode) {
+        this.podList = new PodListSummary(List.copyOf(namespaces), podsShown, podsOnNode);
+    }
+
+    public PodListSummary podList() {
+        return podList;
+    }
 
     /** How an upgraded stream went. */
     public record StreamSummary(String kind, long bytesIn, long bytesOut, String ending, long durationMillis) {

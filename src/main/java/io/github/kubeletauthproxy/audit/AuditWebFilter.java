@@ -112,6 +112,12 @@ public final class AuditWebFilter implements WebFilter, Ordered {
         if (!record.reason().isEmpty()) {
             field(json, "reason", record.reason());
         }
+        AuditRecord.PodListSummary podList = record.podList();
+        if (podList != null) {
+            json.append("\"podList\":{\"namespaces\":").append(array(podList.namespaces()))
+                    .append(",\"podsShown\":").append(podList.podsShown())
+                    .append(",\"podsOnNode\":").append(podList.podsOnNode()).append("},");
+        }
         AuditRecord.StreamSummary stream = record.stream();
         if (stream != null) {
             String[] segments = request.getURI().getRawPath().split("/");

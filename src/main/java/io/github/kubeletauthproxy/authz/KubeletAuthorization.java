@@ -9,7 +9,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The kubelet's evaluation of a request's records: one review per subresource, in order, until one allows.
- * An error on any review ends the evaluation as failed on that record: no fallback to the next record.
+ * An error on any review ends the evaluation as failed on that record: no fallback to the next record. When every
+ * node-level review denies and the request names a pod ({@link PodScope}, only with pod-scoped access on), the pod's
+ * own review decides; {@code GET /pods} is then forwarded to be filtered by {@link #mayListPods}.
  */
 public final class KubeletAuthorization {
 
@@ -22,41 +24,68 @@ public final class KubeletAuthorization {
     }
 
     /**
-     * The outcome for one request: allowed by the review of {@code subresource}, denied by every review, or failed
-     * because the review of {@code subresource} could not be answered. A value, so that the caller maps each kind to
-     * its answer without reading exceptions.
+     * The outcome for one request: allowed by {@code review}, denied by every review, failed because {@code review}
+     * could not be answered, or (pod-scoped {@code GET /pods}) allowed with the answer filtered by namespace. A value,
+     * so that the caller maps each kind to its answer without reading exceptions.
      */
-    public record Outcome(Kind kind, String subresource, String reason) {
+    public record Outcome(Kind kind, AccessReview review, String reason) {
 
-        public enum Kind { ALLOWED, DENIED, FAILED }
+        public enum Kind { ALLOWED, DENIED, FAILED, POD_LIST_FILTERED }
 
-        static Outcome allowed(String subresource) {
-            return new Outcome(Kind.ALLOWED, subresource, "");
+        static Outcome allowed(AccessReview review) {
+            return new Outcome(Kind.ALLOWED, review, "");
         }
 
         static Outcome denied() {
-            return new Outcome(Kind.DENIED, "", "");
+            return new Outcome(Kind.DENIED, null, "");
         }
 
         /** {@code reason}: why the review could not be answered, for the audit line and the log (never for the client). */
-        static Outcome failed(String subresource, String reason) {
-            return new Outcome(Kind.FAILED, subresource, reason);
+        static Outcome failed(AccessReview review, String reason) {
+            return new Outcome(Kind.FAILED, review, reason);
+        }
+
+        static Outcome podListFiltered() {
+            return new Outcome(Kind.POD_LIST_FILTERED, null, "");
         }
     }
 
+    /** The kubelet's node-level reviews for a request, in order. */
     public static List<AccessReview> reviews(UserInfo user, KubeletRequestAttributes.Attributes attributes,
             String nodeName) {
         return attributes.subresources().stream()
-                .map(subresource -> new AccessReview(user, attributes.verb(), subresource, nodeName))
+                .map(subresource -> AccessReview.node(user, attributes.verb(), subresource, nodeName))
                 .toList();
     }
 
     public Mono<Outcome> authorize(UserInfo user, KubeletRequestAttributes.Attributes attributes) {
         return Flux.fromIterable(reviews(user, attributes, nodeName))
-                .concatMap(review -> authorizer.authorize(review)
-                        .map(decision -> decision.allowed() ? Outcome.allowed(review.subresource()) : Outcome.denied())
-                        .onErrorResume(e -> Mono.just(Outcome.failed(review.subresource(), Causes.describe(e)))))
+                .concatMap(this::decide)
                 .takeUntil(outcome -> outcome.kind() != Outcome.Kind.DENIED)
-                .last();
+                .last()
+                .flatMap(outcome -> outcome.kind() == Outcome.Kind.DENIED ? podScoped(user, attributes.podAccess())
+                        : Mono.just(outcome));
+    }
+
+    /** The second chance pod-scoped access gives a request the node-level reviews denied. */
+    private Mono<Outcome> podScoped(UserInfo user, PodScope.Access access) {
+        if (access instanceof PodScope.OnePod pod) {
+            return decide(pod.review(user));
+        }
+        if (access instanceof PodScope.PodList) {
+            return Mono.just(Outcome.podListFiltered());
+        }
+        return Mono.just(Outcome.denied());
+    }
+
+    /** Whether {@code user} may list the pods of {@code namespace}: the filter of a pod-scoped {@code GET /pods}. */
+    public Mono<Outcome> mayListPods(UserInfo user, String namespace) {
+        return decide(PodScope.PodList.review(user, namespace));
+    }
+
+    private Mono<Outcome> decide(AccessReview review) {
+        return authorizer.authorize(review)
+                .map(decision -> decision.allowed() ? Outcome.allowed(review) : Outcome.denied())
+                .onErrorResume(e -> Mono.just(Outcome.failed(review, Causes.describe(e))));
     }
 }

@@ -23,15 +23,23 @@ public final class KubeletRequestAttributes {
     private KubeletRequestAttributes() {
     }
 
-    /** How the proxy maps requests; both switches are settings. */
-    public record Options(boolean fineGrained, boolean streamsRequireCreate) {
-        public static final Options DEFAULTS = new Options(true, true);
+    /** How the proxy maps requests; the switches are settings. {@code podScoped}: see {@link PodScope}. */
+    public record Options(boolean fineGrained, boolean streamsRequireCreate, boolean podScoped) {
+        public static final Options DEFAULTS = new Options(true, true, false);
     }
 
-    /** The verb and the ordered subresources to try for one request. */
-    public record Attributes(String verb, List<String> subresources) {
+    /**
+     * The verb and the ordered subresources to try for one request, and what may allow it when they all deny
+     * ({@link PodScope#NONE} unless pod-scoped access is on).
+     */
+    public record Attributes(String verb, List<String> subresources, PodScope.Access podAccess) {
         public Attributes {
             subresources = List.copyOf(subresources);
+        }
+
+        /** The kubelet's attributes alone. */
+        public Attributes(String verb, List<String> subresources) {
+            this(verb, subresources, PodScope.NONE);
         }
     }
 
@@ -86,7 +94,8 @@ public final class KubeletRequestAttributes {
     public static Optional<Attributes> of(String method, String path, Options options) {
         return verbFor(method).map(verb -> {
             String effectiveVerb = options.streamsRequireCreate() && isStreaming(path) ? "create" : verb;
-            return new Attributes(effectiveVerb, subresourcesFor(path, options.fineGrained()));
+            return new Attributes(effectiveVerb, subresourcesFor(path, options.fineGrained()),
+                    options.podScoped() ? PodScope.of(method, path) : PodScope.NONE);
         });
     }
 

@@ -12,8 +12,8 @@ public final class SubjectAccessReviews {
 
     public static SubjectAccessReview toResource(AccessReview review) {
         Map<String, List<String>> extra = new LinkedHashMap<>(review.user().extra());
-        SubjectAccessReview.ResourceAttributes attributes = new SubjectAccessReview.ResourceAttributes("", review.verb(), "",
-                AccessReview.VERSION, AccessReview.RESOURCE, review.subresource(), review.nodeName());
+        SubjectAccessReview.ResourceAttributes attributes = new SubjectAccessReview.ResourceAttributes(review.namespace(), review.verb(), "",
+                AccessReview.VERSION, review.resource(), review.subresource(), review.name());
         return new SubjectAccessReview("authorization.k8s.io/v1", "SubjectAccessReview",
                 new SubjectAccessReview.Spec(attributes, review.user().name(), review.user().groups(),
                         extra.isEmpty() ? null : extra, review.user().uid().isEmpty() ? null : review.user().uid()),

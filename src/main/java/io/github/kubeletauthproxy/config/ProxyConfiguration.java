@@ -237,7 +237,7 @@ public class ProxyConfiguration {
 
     public static KubeletRequestAttributes.Options options(ProxyProperties properties) {
         return new KubeletRequestAttributes.Options(properties.authorization().fineGrained(),
-                properties.authorization().streamsRequireCreate());
+                properties.authorization().streamsRequireCreate(), properties.authorization().podScoped());
     }
 
     @Bean

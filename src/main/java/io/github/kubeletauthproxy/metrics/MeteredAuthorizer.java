@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
 
-/** Times each access review by subresource and decision (allow, deny, no_opinion, error). */
+/** Times each access review by its label (the node subresource, or pods/&lt;subresource&gt;) and decision (allow, deny, no_opinion, error). */
 public final class MeteredAuthorizer implements Authorizer {
 
     private final Authorizer delegate;
@@ -21,7 +21,7 @@ public final class MeteredAuthorizer implements Authorizer {
         this.delegate = delegate;
         this.registry = registry;
         this.timers = new MeterCache<>(tags -> Timer.builder("kubelet_auth_proxy_authorization_duration")
-                .description("Time to decide one nodes/<subresource> review, API-server calls and cache included")
+                .description("Time to decide one access review (nodes/<subresource>, or pods/<subresource> when pod-scoped), API-server calls and cache included")
                 .tag("subresource", tags.subresource())
                 .tag("decision", tags.decision())
                 .publishPercentileHistogram()
@@ -39,6 +39,6 @@ public final class MeteredAuthorizer implements Authorizer {
     }
 
     private Timer timer(AccessReview review, String decision) {
-        return timers.get(new Tags(review.subresource(), decision));
+        return timers.get(new Tags(review.label(), decision));
     }
 }

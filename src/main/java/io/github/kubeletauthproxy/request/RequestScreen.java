@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import io.github.kubeletauthproxy.authz.PodScope;
 import org.springframework.http.HttpHeaders;
 
 /**
@@ -60,7 +61,11 @@ public final class RequestScreen {
                 return new Screening.Refused(400, "BadRequest", "only the websocket and SPDY/3.1 upgrades are accepted");
             }
         }
-        return new Screening.Accepted(path, KubeletRequestAttributes.of(method, path, options).orElseThrow());
+        KubeletRequestAttributes.Attributes attributes = KubeletRequestAttributes.of(method, path, options).orElseThrow();
+        if (attributes.podAccess() instanceof PodScope.InvalidName invalid) {
+            return new Screening.Refused(400, "BadRequest", invalid.message());
+        }
+        return new Screening.Accepted(path, attributes);
     }
 
     /** Thrown for a path that is not in canonical form; the message says why. */

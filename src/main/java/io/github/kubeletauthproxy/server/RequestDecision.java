@@ -2,22 +2,35 @@ package io.github.kubeletauthproxy.server;
 
 import io.github.kubeletauthproxy.audit.AuditRecord.DecisionKind;
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.authz.AccessReview;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes.Attributes;
+import io.github.kubeletauthproxy.authz.PodScope;
 import io.github.kubeletauthproxy.request.Screening;
 import io.github.kubeletauthproxy.status.StatusTexts;
 
 /**
  * How a request is decided, as values, in the order the proxy decides: the screen may refuse it (400, 405);
  * authentication yields a user, or refuses the request when no credential authenticated (401) or the API server did
- * not answer the TokenReview (503); authorization then allows it, denies it (403) or fails (500). Each refusal says
+ * not answer the TokenReview (503); authorization then allows it (pod-scoped {@code GET /pods}: with its answer
+ * filtered), denies it (403) or fails (500). Each refusal says
  * what the proxy answers and how the audit line names it; {@link ProxyResponses} writes the answer and fills the audit
  * record from it.
  */
 public sealed interface RequestDecision {
 
-    /** Allowed by the review of {@code subresource}: forwarded to the kubelet. */
-    record Allowed(String subresource) implements RequestDecision {
+    /** Allowed by the review {@code allowedBy} names ({@link AccessReview#label()}): forwarded to the kubelet. */
+    record Allowed(String allowedBy) implements RequestDecision {
+    }
+
+    /**
+     * Pod-scoped {@code GET /pods} the node-level reviews denied: forwarded, and the kubelet's list is cut down to the
+     * namespaces where {@code user} may list pods before it is answered.
+     */
+    record AllowedPodList(UserInfo user) implements RequestDecision {
+
+        /** How the audit line and the metrics name what allowed it. */
+        public static final String ALLOWED_BY = "pods/list";
     }
 
     /** Answered by the proxy itself. */
@@ -66,16 +79,17 @@ public sealed interface RequestDecision {
     record Denied(UserInfo user, Attributes attributes, boolean legacyText) implements Refusal {
         @Override
         public Answer answer() {
-            return Answer.text(403, StatusTexts.forbidden(user.name(), attributes.verb(), attributes.subresources(), legacyText),
-                    DecisionKind.DENY);
+            String podScoped = attributes.podAccess() instanceof PodScope.OnePod pod ? pod.review(user).describe() : "";
+            return Answer.text(403, StatusTexts.forbidden(user.name(), attributes.verb(), attributes.subresources(), legacyText,
+                    podScoped), DecisionKind.DENY);
         }
     }
 
-    /** The review of {@code subresource} could not be answered ({@code reason}: why); later records were not tried. */
-    record AuthorizationFailed(UserInfo user, String verb, String subresource, String reason) implements Refusal {
+    /** {@code review} could not be answered ({@code reason}: why); later records were not tried. */
+    record AuthorizationFailed(UserInfo user, AccessReview review, String reason) implements Refusal {
         @Override
         public Answer answer() {
-            return Answer.text(500, StatusTexts.authorizationError(user.name(), verb, subresource), DecisionKind.ERROR);
+            return Answer.text(500, StatusTexts.authorizationError(user.name(), review.describe()), DecisionKind.ERROR);
         }
     }
 
@@ -98,9 +112,10 @@ public sealed interface RequestDecision {
     static RequestDecision authorized(UserInfo user, Attributes attributes, KubeletAuthorization.Outcome outcome,
             boolean legacyText) {
         return switch (outcome.kind()) {
-            case ALLOWED -> new Allowed(outcome.subresource());
+            case ALLOWED -> new Allowed(outcome.review().label());
             case DENIED -> new Denied(user, attributes, legacyText);
-            case FAILED -> new AuthorizationFailed(user, attributes.verb(), outcome.subresource(), outcome.reason());
+            case FAILED -> new AuthorizationFailed(user, outcome.review(), outcome.reason());
+            case POD_LIST_FILTERED -> new AllowedPodList(user);
         };
     }
 }

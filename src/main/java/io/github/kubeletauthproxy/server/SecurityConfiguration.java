@@ -90,7 +90,7 @@ public class SecurityConfiguration {
                     .flatMap(kubelet -> decide(kubelet, exchange, authorization, legacyForbidden))
                     .map(decision -> {
                         ProxyResponses.decided(exchange, decision);
-                        return new AuthorizationDecision(decision instanceof RequestDecision.Allowed);
+                        return new AuthorizationDecision(!(decision instanceof RequestDecision.Refusal));
                     });
         };
     }

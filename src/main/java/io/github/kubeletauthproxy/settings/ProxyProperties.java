@@ -110,6 +110,7 @@ public record ProxyProperties(
     public record Authorization(
             boolean fineGrained,
             boolean streamsRequireCreate,
+            boolean podScoped,
             ForbiddenMessage forbiddenMessage,
             Duration allowTtl,
             Duration denyTtl,

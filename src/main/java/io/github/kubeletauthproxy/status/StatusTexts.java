@@ -19,16 +19,26 @@ public final class StatusTexts {
 
     /** Kubelet 1.32+ lists every subresource tried; the legacy form names only the first. */
     public static String forbidden(String user, String verb, List<String> subresources, boolean legacy) {
-        if (legacy) {
-            String first = subresources.isEmpty() ? "" : subresources.get(0);
-            return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource=" + first + ")";
-        }
-        return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource(s)=["
-                + String.join(" ", subresources) + "])\n";
+        return forbidden(user, verb, subresources, legacy, "");
     }
 
-    public static String authorizationError(String user, String verb, String subresource) {
-        return "Authorization error (user=" + user + ", verb=" + verb + ", resource=nodes, subresource=" + subresource + ")";
+    /**
+     * The same, and when pod-scoped access also denied ({@code podScoped}: that review's attributes, e.g.
+     * {@code verb=create, resource=pods, subresource=exec, namespace=a, name=p}), that review after the kubelet's.
+     */
+    public static String forbidden(String user, String verb, List<String> subresources, boolean legacy, String podScoped) {
+        String also = podScoped.isEmpty() ? "" : "; pod-scoped (" + podScoped + ")";
+        if (legacy) {
+            String first = subresources.isEmpty() ? "" : subresources.get(0);
+            return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource=" + first + ")" + also;
+        }
+        return "Forbidden (user=" + user + ", verb=" + verb + ", resource=nodes, subresource(s)=["
+                + String.join(" ", subresources) + "])" + also + "\n";
+    }
+
+    /** {@code attributes}: the review's, as {@code verb=get, resource=nodes, subresource=stats}. */
+    public static String authorizationError(String user, String attributes) {
+        return "Authorization error (user=" + user + ", " + attributes + ")";
     }
 
     /** A Kubernetes {@code Status} object with status Failure. */

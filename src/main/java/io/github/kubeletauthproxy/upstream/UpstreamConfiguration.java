@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 
+import io.github.kubeletauthproxy.authz.KubeletAuthorization;
+import io.github.kubeletauthproxy.authz.PodListFilter;
 import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.tls.ReloadingKeyManager;
 import io.github.kubeletauthproxy.tls.ReloadingTrustManager;
@@ -34,6 +36,11 @@ public class UpstreamConfiguration {
         return routes.routes()
                 .route("kubelet", route -> route.alwaysTrue().uri(properties.upstream().url()))
                 .build();
+    }
+
+    @Bean
+    PodListFiltering podListFiltering(KubeletAuthorization authorization) {
+        return new PodListFiltering(new PodListFilter(authorization));
     }
 
     @Bean

@@ -52,4 +52,19 @@ class AuditWebFilterTest {
         assertThat(AuditWebFilter.line(allowedExchange, allowed, Instant.parse("2026-01-01T00:00:00Z"), 200, 3, "ON_COMPLETE"))
                 .doesNotContain("\"reason\"");
     }
+
+    @Test
+    void aFilteredPodListSaysWhatAllowedItAndWhatItShowed() {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.attributes("get", List.of("pods", "proxy"));
+        record.decision(AuditRecord.DecisionKind.ALLOW);
+        record.allowedSubresource("pods/list");
+        record.podList(List.of("a", "c"), 3, 7);
+
+        String line = AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 200, 3, "ON_COMPLETE");
+
+        assertThat(line).contains("\"allowedBy\":\"pods/list\"",
+                "\"podList\":{\"namespaces\":[\"a\",\"c\"],\"podsShown\":3,\"podsOnNode\":7}");
+    }
 }

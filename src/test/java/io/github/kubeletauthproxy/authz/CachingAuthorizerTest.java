@@ -39,7 +39,7 @@ class CachingAuthorizerTest {
     }
 
     static AccessReview review(String user, String subresource) {
-        return new AccessReview(new UserInfo(user, "", List.of("g"), Map.of()), "get", subresource, "node");
+        return AccessReview.node(new UserInfo(user, "", List.of("g"), Map.of()), "get", subresource, "node");
     }
 
     @Test
@@ -71,9 +71,9 @@ class CachingAuthorizerTest {
         var authorizer = cache(apiServer);
         authorizer.authorize(review("a", "stats")).block();
         authorizer.authorize(review("b", "stats")).block();
-        authorizer.authorize(new AccessReview(new UserInfo("a", "", List.of("other"), Map.of()), "get", "stats", "node")).block();
-        authorizer.authorize(new AccessReview(new UserInfo("a", "", List.of("g"), Map.of()), "create", "stats", "node")).block();
-        authorizer.authorize(new AccessReview(new UserInfo("a", "", List.of("g"), Map.of()), "get", "stats", "other-node")).block();
+        authorizer.authorize(AccessReview.node(new UserInfo("a", "", List.of("other"), Map.of()), "get", "stats", "node")).block();
+        authorizer.authorize(AccessReview.node(new UserInfo("a", "", List.of("g"), Map.of()), "create", "stats", "node")).block();
+        authorizer.authorize(AccessReview.node(new UserInfo("a", "", List.of("g"), Map.of()), "get", "stats", "other-node")).block();
         assertThat(calls).hasValue(5);
     }
 

@@ -87,8 +87,8 @@ class KubeletRequestAttributesTest {
         boolean streaming = path.startsWith("/exec/") || path.startsWith("/attach/") || path.startsWith("/portForward/")
                 || path.startsWith("/run/");
 
-        var secure = KubeletRequestAttributes.of(method, path, new KubeletRequestAttributes.Options(true, true)).orElseThrow();
-        var kubelet = KubeletRequestAttributes.of(method, path, new KubeletRequestAttributes.Options(true, false)).orElseThrow();
+        var secure = KubeletRequestAttributes.of(method, path, new KubeletRequestAttributes.Options(true, true, false)).orElseThrow();
+        var kubelet = KubeletRequestAttributes.of(method, path, new KubeletRequestAttributes.Options(true, false, false)).orElseThrow();
 
         assertThat(secure.verb()).isEqualTo(streaming ? "create" : methodVerb);
         assertThat(kubelet.verb()).isEqualTo(methodVerb);

@@ -109,6 +109,34 @@ class ExplainCommandTest {
     }
 
     @Test
+    void withPodScopedAccessTheNamespacedReviewComesAfterTheNodeLevelOnes() {
+        Run run = explain("--pod-scoped=true", "--node", "node-1", "--user", "jane", "POST", "/exec/team-a/web-0/app");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.lines()).extracting(line -> line.path("spec").path("resourceAttributes"))
+                .extracting(a -> String.join(" ", a.path("verb").asText(), a.path("resource").asText(),
+                        a.path("subresource").asText(), a.path("namespace").asText(), a.path("name").asText()))
+                .containsExactly("create nodes proxy  node-1", "create pods exec team-a web-0");
+    }
+
+    @Test
+    void withPodScopedAccessThePodListShowsTheListReviewSentPerNamespace() {
+        Run run = explain("--pod-scoped=true", "--user", "jane", "GET", "/pods");
+
+        assertThat(run.lines()).extracting(line -> line.path("spec").path("resourceAttributes"))
+                .extracting(a -> String.join(" ", a.path("verb").asText(), a.path("resource").asText(),
+                        a.path("subresource").asText(), a.path("namespace").asText()))
+                .containsExactly("get nodes pods ", "get nodes proxy ", "list pods  " + ExplainCommand.EACH_NAMESPACE);
+    }
+
+    @Test
+    void withoutPodScopedAccessOnlyTheKubeletsReviewsArePrinted() {
+        assertThat(explain("--user", "jane", "POST", "/exec/team-a/web-0/app").lines()).hasSize(1);
+        assertThat(explain("--pod-scoped=false", "--user", "jane", "GET", "/pods").lines()).hasSize(2);
+        assertThat(explain("--pod-scoped=true", "GET", "/exec/Team/web-0/app").exit()).isEqualTo(ExplainCommand.REFUSED);
+    }
+
+    @Test
     void withoutAUserTheCallerIsAnonymous() {
         Run run = explain("GET", "/healthz");
         assertThat(run.lines()).first().satisfies(line -> {

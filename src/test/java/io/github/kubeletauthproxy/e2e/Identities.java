@@ -29,6 +29,8 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpecB
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -64,6 +66,13 @@ public final class Identities {
     public record Grant(String subresource, List<String> verbs) {
         public static Grant of(String subresource, String... verbs) {
             return new Grant(subresource, List.of(verbs));
+        }
+    }
+
+    /** {@code verbs} on a namespaced resource of the core group, e.g. {@code pods/log} or {@code pods}. */
+    public record NamespacedGrant(String resource, List<String> verbs) {
+        public static NamespacedGrant of(String resource, String... verbs) {
+            return new NamespacedGrant(resource, List.of(verbs));
         }
     }
 
@@ -123,7 +132,51 @@ public final class Identities {
     }
 
     public static String serviceAccountUser(String name) {
-        return "system:serviceaccount:" + NAMESPACE + ":" + name;
+        return serviceAccountUser(NAMESPACE, name);
+    }
+
+    public static String serviceAccountUser(String namespace, String name) {
+        return "system:serviceaccount:" + namespace + ":" + name;
+    }
+
+    /** Creates {@code namespace} if needed, with the {@code default} ServiceAccount pod admission wants (no controller runs). */
+    public void namespace(String namespace) {
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                .createOr(existing -> existing.update());
+        admin.serviceAccounts().inNamespace(namespace)
+                .resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
+                .createOr(existing -> existing.update());
+    }
+
+    /**
+     * A ServiceAccount of {@code namespace} whose only permissions are {@code grants} in that namespace (a Role and a
+     * RoleBinding there, nothing on nodes); returns a fresh token for the API server's audience.
+     */
+    public String namespacedServiceAccountToken(String namespace, String name, NamespacedGrant... grants) {
+        namespace(namespace);
+        admin.serviceAccounts().inNamespace(namespace)
+                .resource(new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(existing -> existing.update());
+        List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules = new ArrayList<>();
+        for (NamespacedGrant grant : grants) {
+            rules.add(new PolicyRuleBuilder().withApiGroups("").withResources(grant.resource()).withVerbs(grant.verbs()).build());
+            String[] resource = grant.resource().split("/", 2);
+            for (String verb : grant.verbs()) {
+                pendingGrants.add(new SubjectAccessReviewSpecBuilder().withUser(serviceAccountUser(namespace, name))
+                        .withGroups(List.of("system:serviceaccounts", "system:serviceaccounts:" + namespace))
+                        .withNewResourceAttributes().withNamespace(namespace).withVerb(verb).withResource(resource[0])
+                        .withSubresource(resource.length > 1 ? resource[1] : null).endResourceAttributes().build());
+            }
+        }
+        String roleName = "kap-e2e-" + name;
+        admin.rbac().roles().inNamespace(namespace).resource(new RoleBuilder().withNewMetadata().withName(roleName).endMetadata()
+                .withRules(rules).build()).createOr(existing -> existing.update());
+        admin.rbac().roleBindings().inNamespace(namespace).resource(new RoleBindingBuilder().withNewMetadata().withName(roleName)
+                .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(roleName).endRoleRef()
+                .withSubjects(new SubjectBuilder().withKind("ServiceAccount").withName(name).withNamespace(namespace).build())
+                .build()).createOr(existing -> existing.update());
+        var request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build();
+        return admin.serviceAccounts().inNamespace(namespace).withName(name).tokenRequest(request).getStatus().getToken();
     }
 
     /** Binds a group (e.g. a cert's O) to {@code grants}. */

@@ -78,6 +78,12 @@ class KubeletDifferentialE2eTest {
                 null, false, false));
         callers.put("expired token", new Caller("expired token",
                 ids.expiredServiceAccountToken("expired", Grant.of("stats", "get")), null, false, false));
+        // a tenant's own pod permissions in the namespace of the matrix's pod, and nothing on nodes: with pod-scoped
+        // access off (the default) the proxy refuses every one of its requests exactly as the kubelet does
+        callers.put("pod rights in default", new Caller("pod rights in default", ids.namespacedServiceAccountToken("default",
+                "kap-e2e-pod-rights", Identities.NamespacedGrant.of("pods/log", "get"), Identities.NamespacedGrant.of("pods/exec", "create"),
+                Identities.NamespacedGrant.of("pods/attach", "create"), Identities.NamespacedGrant.of("pods/portforward", "create"),
+                Identities.NamespacedGrant.of("pods", "list")), null, false, false));
         ids.bindGroup("kap-e2e-readers", Grant.of("stats", "get"), Grant.of("metrics", "get"), Grant.of("healthz", "get"));
         callers.put("group binding (x509)", new Caller("group binding (x509)", null,
                 ids.x509User("kap-e2e-grouped", List.of("kap-e2e-readers")), false, false));

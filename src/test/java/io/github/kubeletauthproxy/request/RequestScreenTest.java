@@ -3,6 +3,7 @@ package io.github.kubeletauthproxy.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import io.github.kubeletauthproxy.authz.PodScope;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -82,5 +83,29 @@ class RequestScreenTest {
             assertThat(screening).isInstanceOfSatisfying(Screening.Refused.class,
                     refused -> assertThat(refused.status()).isEqualTo(refusedWith));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/exec/A/pod/c", "/containerLogs/a_b/pod/c", "/portForward/a/Pod", "/attach/a/p%20q/c"})
+    void withPodScopedAccessAPodNameTheApiServerWouldRefuseIsA400(String rawPath) {
+        RequestScreen podScoped = new RequestScreen(new KubeletRequestAttributes.Options(true, true, true));
+
+        assertThat(podScoped.screen("GET", rawPath, new HttpHeaders())).isInstanceOfSatisfying(Screening.Refused.class, refused -> {
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.message()).contains("is not a valid");
+        });
+        // without it the kubelet's rule stands: the node-level reviews decide, and the kubelet answers what it answers
+        assertThat(screen.screen("GET", rawPath, new HttpHeaders())).isInstanceOf(Screening.Accepted.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/exec/a/web-0/c,OnePod", "/pods,PodList", "/stats/summary,None"})
+    void withPodScopedAccessTheAttributesSayWhatElseMayAllow(String path, String access) {
+        RequestScreen podScoped = new RequestScreen(new KubeletRequestAttributes.Options(true, true, true));
+
+        assertThat(podScoped.screen("GET", path, new HttpHeaders())).isInstanceOfSatisfying(Screening.Accepted.class,
+                accepted -> assertThat(accepted.attributes().podAccess().getClass().getSimpleName()).isEqualTo(access));
+        assertThat(screen.screen("GET", path, new HttpHeaders())).isInstanceOfSatisfying(Screening.Accepted.class,
+                accepted -> assertThat(accepted.attributes().podAccess()).isEqualTo(PodScope.NONE));
     }
 }

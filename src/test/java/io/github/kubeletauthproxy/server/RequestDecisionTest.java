@@ -10,6 +10,8 @@ import java.util.stream.Stream;
 import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.audit.AuditRecord.DecisionKind;
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.authz.AccessReview;
+import io.github.kubeletauthproxy.authz.PodScope;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization.Outcome;
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes.Attributes;
 import io.github.kubeletauthproxy.request.Screening;
@@ -25,6 +27,11 @@ class RequestDecisionTest {
 
     static final UserInfo JANE = new UserInfo("jane", "", List.of("devs"), Map.of());
     static final Attributes GET_PODS = new Attributes("get", List.of("pods", "proxy"));
+    static final AccessReview GET_NODES_PODS = AccessReview.node(JANE, "get", "pods", "node");
+    static final PodScope.OnePod EXEC_WEB_0 = new PodScope.OnePod("create", "exec", "a", "web-0");
+    static final Attributes EXEC_IN_A = new Attributes("create", List.of("proxy"), EXEC_WEB_0);
+    static final AccessReview EXEC_A_WEB_0 = EXEC_WEB_0.review(JANE);
+    static final AccessReview LIST_PODS_IN_A = PodScope.PodList.review(JANE, "a");
     static final String TEXT = "text/plain;charset=UTF-8";
     static final String JSON = "application/json";
 
@@ -58,10 +65,28 @@ class RequestDecisionTest {
                 Arguments.of(new RequestDecision.Denied(JANE, GET_PODS, true),
                         403, TEXT, "Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)",
                         DecisionKind.DENY, "Forbidden (user=jane, verb=get, resource=nodes, subresource=pods)", ""),
-                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "TimeoutException: no answer in 11s"),
+                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, GET_NODES_PODS, "TimeoutException: no answer in 11s"),
                         500, TEXT, "Authorization error (user=jane, verb=get, resource=nodes, subresource=pods)",
                         DecisionKind.ERROR, "Authorization error (user=jane, verb=get, resource=nodes, subresource=pods)",
-                        "TimeoutException: no answer in 11s"));
+                        "TimeoutException: no answer in 11s"),
+                // pod-scoped access: the namespaced review is named after the kubelet's
+                Arguments.of(new RequestDecision.Denied(JANE, EXEC_IN_A, false),
+                        403, TEXT, "Forbidden (user=jane, verb=create, resource=nodes, subresource(s)=[proxy]); pod-scoped "
+                                + "(verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)\n",
+                        DecisionKind.DENY, "Forbidden (user=jane, verb=create, resource=nodes, subresource(s)=[proxy]); pod-scoped "
+                                + "(verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)", ""),
+                Arguments.of(new RequestDecision.Denied(JANE, EXEC_IN_A, true),
+                        403, TEXT, "Forbidden (user=jane, verb=create, resource=nodes, subresource=proxy); pod-scoped "
+                                + "(verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)",
+                        DecisionKind.DENY, "Forbidden (user=jane, verb=create, resource=nodes, subresource=proxy); pod-scoped "
+                                + "(verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)", ""),
+                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, EXEC_A_WEB_0, "down"),
+                        500, TEXT, "Authorization error (user=jane, verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)",
+                        DecisionKind.ERROR, "Authorization error (user=jane, verb=create, resource=pods, subresource=exec, namespace=a, name=web-0)",
+                        "down"),
+                Arguments.of(new RequestDecision.AuthorizationFailed(JANE, LIST_PODS_IN_A, "down"),
+                        500, TEXT, "Authorization error (user=jane, verb=list, resource=pods, namespace=a)",
+                        DecisionKind.ERROR, "Authorization error (user=jane, verb=list, resource=pods, namespace=a)", "down"));
     }
 
     @ParameterizedTest(name = "{0} → {1}")
@@ -90,10 +115,13 @@ class RequestDecisionTest {
 
     static Stream<Arguments> outcomes() {
         return Stream.of(
-                Arguments.of(new Outcome(Outcome.Kind.ALLOWED, "proxy", ""), new RequestDecision.Allowed("proxy")),
-                Arguments.of(new Outcome(Outcome.Kind.DENIED, "", ""), new RequestDecision.Denied(JANE, GET_PODS, true)),
-                Arguments.of(new Outcome(Outcome.Kind.FAILED, "pods", "down"),
-                        new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "down")));
+                Arguments.of(new Outcome(Outcome.Kind.ALLOWED, AccessReview.node(JANE, "get", "proxy", "node"), ""),
+                        new RequestDecision.Allowed("proxy")),
+                Arguments.of(new Outcome(Outcome.Kind.ALLOWED, EXEC_A_WEB_0, ""), new RequestDecision.Allowed("pods/exec")),
+                Arguments.of(new Outcome(Outcome.Kind.DENIED, null, ""), new RequestDecision.Denied(JANE, GET_PODS, true)),
+                Arguments.of(new Outcome(Outcome.Kind.FAILED, GET_NODES_PODS, "down"),
+                        new RequestDecision.AuthorizationFailed(JANE, GET_NODES_PODS, "down")),
+                Arguments.of(new Outcome(Outcome.Kind.POD_LIST_FILTERED, null, ""), new RequestDecision.AllowedPodList(JANE)));
     }
 
     @ParameterizedTest(name = "{0} → {1}")
@@ -119,7 +147,7 @@ class RequestDecisionTest {
     void aDecidedRefusalIsWhatSpringSecuritysHandlersWrite() {
         var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/pods"));
 
-        ProxyResponses.decided(exchange, new RequestDecision.AuthorizationFailed(JANE, "get", "pods", "down"));
+        ProxyResponses.decided(exchange, new RequestDecision.AuthorizationFailed(JANE, GET_NODES_PODS, "down"));
         ProxyResponses.refuseAsDecided(exchange).block();
 
         assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(500);

@@ -31,7 +31,7 @@ class StatusTextsTest {
 
     @Test
     void authorizationErrorsAndUnauthorizedHaveNoNewline() {
-        assertThat(StatusTexts.authorizationError("jane", "get", "stats"))
+        assertThat(StatusTexts.authorizationError("jane", "verb=get, resource=nodes, subresource=stats"))
                 .isEqualTo("Authorization error (user=jane, verb=get, resource=nodes, subresource=stats)");
         assertThat(StatusTexts.unauthorized()).isEqualTo("Unauthorized");
     }

@@ -92,8 +92,18 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     /** Allows {@code user} (or a group) {@code verb nodes/subresource}. */
+    /** Allows {@code verb nodes/subresource} to a user or group. */
     public void grant(String subject, String verb, String subresource) {
-        grants.put(subject + "|" + verb + "|" + subresource, true);
+        grants.put(grantKey(subject, verb, "", "nodes", subresource), true);
+    }
+
+    /** Allows {@code verb resource/subresource} in {@code namespace} ({@code subresource} empty for the resource). */
+    public void grantIn(String namespace, String subject, String verb, String resource, String subresource) {
+        grants.put(grantKey(subject, verb, namespace, resource, subresource), true);
+    }
+
+    private static String grantKey(String subject, String verb, String namespace, String resource, String subresource) {
+        return subject + "|" + verb + "|" + namespace + "|" + resource + "|" + subresource;
     }
 
     public void failWith(int status) {
@@ -166,8 +176,10 @@ public final class FakeApiServer implements AutoCloseable {
         }
         String verb = attributes.path("verb").asText();
         String subresource = attributes.path("subresource").asText();
-        boolean allowed = grants.containsKey(spec.path("user").asText() + "|" + verb + "|" + subresource)
-                || groups.stream().anyMatch(group -> grants.containsKey(group + "|" + verb + "|" + subresource));
+        String namespace = attributes.path("namespace").asText();
+        String resource = attributes.path("resource").asText();
+        boolean allowed = grants.containsKey(grantKey(spec.path("user").asText(), verb, namespace, resource, subresource))
+                || groups.stream().anyMatch(group -> grants.containsKey(grantKey(group, verb, namespace, resource, subresource)));
         ObjectNode answer = ((ObjectNode) request).deepCopy();
         answer.putObject("status").put("allowed", allowed).put("reason", allowed ? "granted by test" : "");
         respond(exchange, 201, JSON.writeValueAsString(answer));

@@ -37,6 +37,10 @@ public final class FakeKubelet implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
     /** Serves a certificate {@code cluster} issued for 127.0.0.1 and requires client certificates from it. */
+    private static final String EMPTY_POD_LIST = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}";
+
+    private volatile String podList = EMPTY_POD_LIST;
+
     public FakeKubelet(TestPki cluster) {
         try {
             server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -67,6 +71,12 @@ public final class FakeKubelet implements AutoCloseable {
 
     public void clear() {
         received.clear();
+        podList = EMPTY_POD_LIST;
+    }
+
+    /** What {@code GET /pods} answers until {@link #clear()}. */
+    public void podList(String json) {
+        podList = json;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -86,7 +96,7 @@ public final class FakeKubelet implements AutoCloseable {
                 Map.copyOf(exchange.getRequestHeaders()), subject));
         String path = uri.getRawPath();
         if (path.equals("/pods")) {
-            respond(exchange, 200, "application/json", "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}");
+            respond(exchange, 200, "application/json", podList);
         } else if (path.startsWith("/containerLogs/")) {
             exchange.getResponseHeaders().set("Content-Type", "text/plain");
             exchange.sendResponseHeaders(200, 0);
