@@ -11,6 +11,7 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
+import io.github.kubeletauthproxy.cli.VersionCommand;
 import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeKubelet;
 import io.github.kubeletauthproxy.support.RunningProxy;
@@ -18,10 +19,11 @@ import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The two listeners, both bound to port 0: the proxy's speaks TLS only and carries kubelet traffic only, even at the
- * actuator's paths; the management server's speaks plain HTTP only.
+ * actuator's paths; the management server's speaks plain HTTP only and tells the build's version.
  */
 class ListenersComponentTest {
 
@@ -63,7 +65,7 @@ class ListenersComponentTest {
         API.addToken("v-token", "v", List.of(), List.of());
         API.grant("v", "get", "proxy");
 
-        for (String path : List.of("/actuator/health", "/actuator/prometheus")) {
+        for (String path : List.of("/actuator/health", "/actuator/prometheus", "/actuator/info")) {
             var anonymous = PROXY.client().get(path);
             var denied = PROXY.client().get(path, "Authorization", "Bearer u-token");
             var allowed = PROXY.client().get(path, "Authorization", "Bearer v-token");
@@ -76,7 +78,17 @@ class ListenersComponentTest {
             assertThat(allowed.body()).isEqualTo("kubelet saw GET " + path);
         }
         assertThat(KUBELET.received()).extracting(FakeKubelet.Received::rawPath)
-                .containsExactly("/actuator/health", "/actuator/prometheus");
+                .containsExactly("/actuator/health", "/actuator/prometheus", "/actuator/info");
+    }
+
+    @Test
+    void theManagementServerTellsTheBuildsVersion() throws Exception {
+        var info = PROXY.management("/actuator/info");
+
+        assertThat(info.statusCode()).isEqualTo(200);
+        // what --version prints, from the same record of the build
+        assertThat(VersionCommand.describe(getClass().getClassLoader()))
+                .isEqualTo("kubelet-auth-proxy " + JsonMapper.shared().readTree(info.body()).path("build").path("version").asString());
     }
 
 }

@@ -8,9 +8,21 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Every setting of the proxy, bound once at start from {@code application.yaml}, environment variables and
- * command-line arguments. Defaults live in {@code application.yaml} (and the README table), not here.
+ * command-line arguments. Defaults live in {@code application.yaml}, not here; the configuration metadata the build
+ * generates takes the descriptions below ({@code @param}) and the defaults from
+ * {@code META-INF/additional-spring-configuration-metadata.json}, and ConfigurationMetadataReadmeTest keeps the
+ * defaults bound from {@code application.yaml}, the metadata and README's table equal.
  * Each record checks its own values as it is bound and throws with the key as it is written in YAML, so that a
  * bad config stops the process with a clear message, and every rule of a section is in its constructor.
+ *
+ * @param nodeName       the node name put in every SubjectAccessReview (NODE_NAME by default; required)
+ * @param listen         the proxy's HTTPS listener
+ * @param tls            the listener's TLS: serving certificate, client CA, protocol versions
+ * @param authentication how callers are authenticated
+ * @param authorization  how the SubjectAccessReviews are asked and their answers cached
+ * @param upstream       the kubelet behind the proxy and the proxy's credential toward it
+ * @param streams        upgraded streams (exec, attach, port-forward)
+ * @param apiServer      the API server that answers TokenReviews and SubjectAccessReviews
  */
 @ConfigurationProperties(ProxyProperties.PREFIX)
 public record ProxyProperties(
@@ -39,6 +51,9 @@ public record ProxyProperties(
     /**
      * The proxy's listener and what one client may hold of it.
      *
+     * @param address              address of the HTTPS listener
+     * @param port                 port of the HTTPS listener (0 picks a free one)
+     * @param http2                offer HTTP/2 through ALPN
      * @param requestTimeout       a request's line, headers and body must have arrived within this (a client that
      *                             sends half a request is cut off); upgraded streams and responses are not limited
      * @param idleTimeout          a keep-alive connection with no request in flight is closed after this (the kubelet: 90 s)
@@ -58,6 +73,17 @@ public record ProxyProperties(
         }
     }
 
+    /**
+     * The listener's TLS.
+     *
+     * @param certFile       serving certificate (PEM, with its chain), re-read when it changes; required
+     * @param keyFile        private key of the serving certificate (PEM: PKCS#8, PKCS#1 or SEC1); required
+     * @param minVersion     lowest TLS version accepted: TLSv1.2 or TLSv1.3
+     * @param cipherSuites   cipher suite names to offer (empty: the TLS implementation's defaults)
+     * @param clientCaFile   CA bundle for client certificates; when set, client certificates are requested and x509
+     *                       authentication is on
+     * @param reloadInterval how often certificate, CA and token files are checked for changes
+     */
     public record Tls(
             String certFile,
             String keyFile,
@@ -78,6 +104,12 @@ public record ProxyProperties(
         }
     }
 
+    /**
+     * How callers are authenticated: x509 client certificate, bearer token, WebSocket subprotocol token, anonymous.
+     *
+     * @param anonymous allow system:anonymous for requests that present no credential at all
+     * @param token     bearer tokens, verified by TokenReview
+     */
     public record Authentication(boolean anonymous, Token token) {
 
         public Authentication {
@@ -85,6 +117,15 @@ public record ProxyProperties(
         }
     }
 
+    /**
+     * Bearer tokens verified by TokenReview, and the cache of the answers.
+     *
+     * @param enabled    accept bearer tokens (through TokenReview)
+     * @param audiences  audiences sent in the TokenReview; the answer must include one (empty: the API server's)
+     * @param successTtl how long an authenticated token is cached
+     * @param failureTtl how long a rejected token is cached
+     * @param cacheSize  token cache entries at most
+     */
     public record Token(
             boolean enabled,
             List<String> audiences,
@@ -107,6 +148,17 @@ public record ProxyProperties(
         LEGACY
     }
 
+    /**
+     * The SubjectAccessReviews asked for a request, and the cache of their answers.
+     *
+     * @param fineGrained          the kubelet's fine-grained records (pods, healthz, configz, statusz before proxy;
+     *                             the kubelet's default from 1.33)
+     * @param streamsRequireCreate exec, attach, portForward and run need create whatever the method
+     * @param forbiddenMessage     text of a 403: current (subresource(s)=[...], kubelet 1.32+) or legacy (subresource=...)
+     * @param allowTtl             how long an allow is cached
+     * @param denyTtl              how long a deny is cached
+     * @param cacheSize            decision cache entries at most
+     */
     public record Authorization(
             boolean fineGrained,
             boolean streamsRequireCreate,
@@ -124,6 +176,19 @@ public record ProxyProperties(
         }
     }
 
+    /**
+     * The kubelet behind the proxy and the proxy's own credential toward it.
+     *
+     * @param url                   the kubelet's URL (https, no path)
+     * @param caFile                CA bundle that verifies the kubelet's certificate; required unless
+     *                              insecure-skip-tls-verify
+     * @param insecureSkipTlsVerify do not verify the kubelet's certificate (logged as a warning)
+     * @param clientCertFile        the proxy's client certificate toward the kubelet, re-read when it changes
+     * @param clientKeyFile         its private key (set together with the certificate)
+     * @param tokenFile             or: a bearer token file toward the kubelet (e.g. a projected ServiceAccount token),
+     *                              re-read when it changes
+     * @param connectTimeout        TCP connect timeout toward the kubelet
+     */
     public record Upstream(
             URI url,
             String caFile,
@@ -165,7 +230,16 @@ public record ProxyProperties(
         }
     }
 
-    /** Upgraded streams (exec, attach, port-forward over SPDY/3.1 or WebSocket). */
+    /**
+     * Upgraded streams (exec, attach, port-forward over SPDY/3.1 or WebSocket).
+     *
+     * @param maxConcurrent       open streams at most; more are answered 429
+     * @param idleTimeout         a stream with no traffic either way for this long is closed (the kubelet's
+     *                            streamingConnectionIdleTimeout default)
+     * @param maxLifetime         a stream is closed after this long whatever it does
+     * @param shutdownGracePeriod on shutdown, how long open streams may go on before they are closed
+     * @param maxErrorBodyBytes   largest answer other than 101 to an upgrade that is passed back to the client
+     */
     public record Streams(
             int maxConcurrent,
             Duration idleTimeout,
@@ -182,6 +256,15 @@ public record ProxyProperties(
         }
     }
 
+    /**
+     * The API server's client.
+     *
+     * @param kubeconfig          kubeconfig for the API server (empty: KUBECONFIG, ~/.kube/config, then in-cluster)
+     * @param requestTimeout      timeout of one call
+     * @param maxConcurrentCalls  API-server connections, so calls in flight at once; more wait for one
+     * @param retries             retries of a call that failed transiently
+     * @param retryInitialBackoff first backoff between retries (then 1.5 times longer each, with 20 % jitter)
+     */
     public record ApiServer(
             String kubeconfig,
             Duration requestTimeout,
