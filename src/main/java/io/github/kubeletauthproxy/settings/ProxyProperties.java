@@ -154,6 +154,9 @@ public record ProxyProperties(
      * @param fineGrained          the kubelet's fine-grained records (pods, healthz, configz, statusz before proxy;
      *                             the kubelet's default from 1.33)
      * @param streamsRequireCreate exec, attach, portForward and run need create whatever the method
+     * @param podScoped            when the node-level reviews deny, a pod's own API permissions (get pods/log, create
+     *                             pods/exec ...) open that pod's logs and streams, and GET /pods shows the namespaces
+     *                             the caller may list
      * @param forbiddenMessage     text of a 403: current (subresource(s)=[...], kubelet 1.32+) or legacy (subresource=...)
      * @param allowTtl             how long an allow is cached
      * @param denyTtl              how long a deny is cached
