@@ -2,7 +2,7 @@
 # Go module (cached under $CACHE). Sourced by scripts/local-node; uses its variables and log/die.
 
 # ---------------------------------------------------------------- install
-APT_PACKAGES="etcd-server etcd-client containerd runc containernetworking-plugins busybox-static jq openssl iproute2 iptables gcc libc6-dev conntrack curl util-linux procps"
+APT_PACKAGES="prometheus etcd-server etcd-client containerd runc containernetworking-plugins busybox-static jq openssl iproute2 iptables gcc libc6-dev conntrack curl util-linux procps"
 
 install_packages() {
   local missing=()
