@@ -19,6 +19,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -27,8 +28,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The proxy's few calls to the API server (create a TokenReview or SubjectAccessReview, read /version), made
  * without blocking on Reactor Netty's event loops, the ones the proxy already runs. At most
- * {@code maxConnections} calls are in flight; more wait for a connection. Any answer other than 2xx fails
- * with {@link ApiServerException} carrying the HTTP code and the API server's message.
+ * {@code maxConnections} calls are in flight; up to {@code maxWaiting} more wait for a connection, and beyond them a
+ * call fails at once with {@link ApiServerBusyException}: a slow API server must not gather an unbounded queue of
+ * requests in the proxy. Any answer other than 2xx fails with {@link ApiServerException} carrying the HTTP code and
+ * the API server's message.
  */
 public final class ApiServerClient implements AutoCloseable {
 
@@ -42,13 +45,16 @@ public final class ApiServerClient implements AutoCloseable {
     private final HttpClient http;
     private final ConnectionProvider connections;
     private final Supplier<String> token;
+    private final int maxWaiting;
 
-    public ApiServerClient(ApiServerTarget target, Supplier<String> token, Duration timeout, int maxConnections)
-            throws SSLException {
+    public ApiServerClient(ApiServerTarget target, Supplier<String> token, Duration timeout, int maxConnections,
+            int maxWaiting) throws SSLException {
         this.token = token;
+        this.maxWaiting = maxWaiting;
         this.connections = ConnectionProvider.builder("apiserver")
                 .maxConnections(maxConnections)
-                .pendingAcquireMaxCount(10_000)
+                // Reactor Netty reads 0 as "no waiting at all"; -1 would be unbounded, never wanted here
+                .pendingAcquireMaxCount(maxWaiting)
                 .pendingAcquireTimeout(timeout)
                 .maxIdleTime(Duration.ofSeconds(90))
                 .build();
@@ -119,7 +125,8 @@ public final class ApiServerClient implements AutoCloseable {
                         throw new ApiServerException(code, messageOf(bytes));
                     }
                     return JSON.readValue(bytes, answerType);
-                }));
+                }))
+                .onErrorMap(PoolAcquirePendingLimitException.class, e -> new ApiServerBusyException(maxWaiting));
     }
 
     /** The {@code message} of a Kubernetes Status answer, or the start of whatever came back. */

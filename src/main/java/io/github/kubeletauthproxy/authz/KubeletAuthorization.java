@@ -2,6 +2,7 @@ package io.github.kubeletauthproxy.authz;
 
 import java.util.List;
 
+import io.github.kubeletauthproxy.apiserver.ApiServerBusyException;
 import io.github.kubeletauthproxy.authn.UserInfo;
 import io.github.kubeletauthproxy.status.Causes;
 import reactor.core.publisher.Flux;
@@ -30,7 +31,8 @@ public final class KubeletAuthorization {
      */
     public record Outcome(Kind kind, AccessReview review, String reason) {
 
-        public enum Kind { ALLOWED, DENIED, FAILED, POD_LIST_FILTERED }
+        /** UNAVAILABLE: not asked, because too many calls already wait for the API server. */
+        public enum Kind { ALLOWED, DENIED, FAILED, UNAVAILABLE, POD_LIST_FILTERED }
 
         static Outcome allowed(AccessReview review) {
             return new Outcome(Kind.ALLOWED, review, "");
@@ -43,6 +45,15 @@ public final class KubeletAuthorization {
         /** {@code reason}: why the review could not be answered, for the audit line and the log (never for the client). */
         static Outcome failed(AccessReview review, String reason) {
             return new Outcome(Kind.FAILED, review, reason);
+        }
+
+        static Outcome unavailable(AccessReview review, String reason) {
+            return new Outcome(Kind.UNAVAILABLE, review, reason);
+        }
+
+        /** Neither allowed nor denied: the review has no answer. */
+        public boolean unanswered() {
+            return kind == Kind.FAILED || kind == Kind.UNAVAILABLE;
         }
 
         static Outcome podListFiltered() {
@@ -86,6 +97,7 @@ public final class KubeletAuthorization {
     private Mono<Outcome> decide(AccessReview review) {
         return authorizer.authorize(review)
                 .map(decision -> decision.allowed() ? Outcome.allowed(review) : Outcome.denied())
-                .onErrorResume(e -> Mono.just(Outcome.failed(review, Causes.describe(e))));
+                .onErrorResume(e -> Mono.just(e instanceof ApiServerBusyException
+                        ? Outcome.unavailable(review, Causes.describe(e)) : Outcome.failed(review, Causes.describe(e))));
     }
 }

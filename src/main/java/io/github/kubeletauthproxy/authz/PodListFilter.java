@@ -41,7 +41,7 @@ public final class PodListFilter {
     public record Filtered(byte[] body, List<String> namespaces, int podsShown, int podsOnNode) implements Result {
     }
 
-    /** The review of {@code outcome.review()} could not be answered: a 500, as for any review error. */
+    /** The review of {@code outcome.review()} could not be answered: refused as any unanswered review is. */
     public record ReviewFailed(KubeletAuthorization.Outcome outcome) implements Result {
     }
 
@@ -73,7 +73,7 @@ public final class PodListFilter {
                 .map(outcomes -> {
                     List<String> listable = new ArrayList<>();
                     for (NamespaceOutcome namespace : outcomes) {
-                        if (namespace.outcome().kind() == KubeletAuthorization.Outcome.Kind.FAILED) {
+                        if (namespace.outcome().unanswered()) {
                             return new ReviewFailed(namespace.outcome());
                         }
                         if (namespace.outcome().kind() == KubeletAuthorization.Outcome.Kind.ALLOWED) {

@@ -175,7 +175,8 @@ public class ProxyConfiguration {
     ApiServerClient apiServerClient(ProxyProperties properties, ApiServerTarget target, ApiServerToken token) {
         ProxyProperties.ApiServer apiServer = properties.apiServer();
         try {
-            return new ApiServerClient(target, token, apiServer.requestTimeout(), apiServer.maxConcurrentCalls());
+            return new ApiServerClient(target, token, apiServer.requestTimeout(), apiServer.maxConcurrentCalls(),
+                    apiServer.maxWaitingCalls());
         } catch (SSLException e) {
             throw new IllegalStateException(KEY + ".api-server.kubeconfig: " + target.source() + ": TLS: " + e.getMessage(), e);
         }

@@ -13,7 +13,8 @@ import io.github.kubeletauthproxy.status.StatusTexts;
  * How a request is decided, as values, in the order the proxy decides: the screen may refuse it (400, 405);
  * authentication yields a user, or refuses the request when no credential authenticated (401) or the API server did
  * not answer the TokenReview (503); authorization then allows it (pod-scoped {@code GET /pods}: with its answer
- * filtered), denies it (403) or fails (500). Each refusal says
+ * filtered), denies it (403) or fails (500; 503 when the review was not even asked because too many calls already
+ * wait for the API server). Each refusal says
  * what the proxy answers and how the audit line names it; {@link ProxyResponses} writes the answer and fills the audit
  * record from it.
  */
@@ -93,6 +94,15 @@ public sealed interface RequestDecision {
         }
     }
 
+    /** Too many calls already wait for the API server: the review was not even asked. Fail closed, and say so. */
+    record AuthorizationUnavailable(String reason) implements Refusal {
+        @Override
+        public Answer answer() {
+            return Answer.status(503, "ServiceUnavailable",
+                    "cannot authorize the request now: the API server is not keeping up", DecisionKind.ERROR);
+        }
+    }
+
     /**
      * What the proxy writes for a refusal: a kubelet-style plain text, or a Kubernetes {@code Status} object for the
      * proxy's own refusals; and what the audit line records: the decision and the refusal's text.
@@ -114,8 +124,15 @@ public sealed interface RequestDecision {
         return switch (outcome.kind()) {
             case ALLOWED -> new Allowed(outcome.review().label());
             case DENIED -> new Denied(user, attributes, legacyText);
-            case FAILED -> new AuthorizationFailed(user, outcome.review(), outcome.reason());
+            case FAILED, UNAVAILABLE -> unanswered(user, outcome);
             case POD_LIST_FILTERED -> new AllowedPodList(user);
         };
+    }
+
+    /** The refusal for a review without an answer: 503 when it was never asked, the kubelet's 500 when it failed. */
+    public static Refusal unanswered(UserInfo user, KubeletAuthorization.Outcome outcome) {
+        return outcome.kind() == KubeletAuthorization.Outcome.Kind.UNAVAILABLE
+                ? new AuthorizationUnavailable(outcome.reason())
+                : new AuthorizationFailed(user, outcome.review(), outcome.reason());
     }
 }

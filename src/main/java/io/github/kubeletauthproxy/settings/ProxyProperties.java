@@ -265,6 +265,8 @@ public record ProxyProperties(
      * @param kubeconfig          kubeconfig for the API server (empty: KUBECONFIG, ~/.kube/config, then in-cluster)
      * @param requestTimeout      timeout of one call
      * @param maxConcurrentCalls  API-server connections, so calls in flight at once; more wait for one
+     * @param maxWaitingCalls     calls that may wait for a connection; beyond them a request is refused at once with
+     *                            503 (fail closed) instead of queueing behind a slow API server
      * @param retries             retries of a call that failed transiently
      * @param retryInitialBackoff first backoff between retries (then 1.5 times longer each, with 20 % jitter)
      */
@@ -272,6 +274,7 @@ public record ProxyProperties(
             String kubeconfig,
             Duration requestTimeout,
             int maxConcurrentCalls,
+            int maxWaitingCalls,
             int retries,
             Duration retryInitialBackoff) {
 
@@ -280,6 +283,7 @@ public record ProxyProperties(
             requirePositive(requestTimeout, PREFIX + ".api-server.request-timeout");
             requirePositive(retryInitialBackoff, PREFIX + ".api-server.retry-initial-backoff");
             requireBetween(maxConcurrentCalls, 1, Integer.MAX_VALUE, PREFIX + ".api-server.max-concurrent-calls");
+            requireBetween(maxWaitingCalls, 0, 100_000, PREFIX + ".api-server.max-waiting-calls");
             requireBetween(retries, 0, 10, PREFIX + ".api-server.retries");
         }
     }

@@ -100,8 +100,7 @@ public final class PodListFiltering implements GlobalFilter, Ordered {
         private Mono<Void> answer(PodListFilter.Result result) {
             if (result instanceof PodListFilter.ReviewFailed failed) {
                 clearKubeletFraming();
-                return ProxyResponses.refuse(exchange, getDelegate(),
-                        new RequestDecision.AuthorizationFailed(user, failed.outcome().review(), failed.outcome().reason()));
+                return ProxyResponses.refuse(exchange, getDelegate(), RequestDecision.unanswered(user, failed.outcome()));
             }
             if (result instanceof PodListFilter.NotAPodList not) {
                 return notAPodList(not.why());

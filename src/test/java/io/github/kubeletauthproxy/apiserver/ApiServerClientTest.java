@@ -24,7 +24,7 @@ class ApiServerClientTest {
     ApiServerClient client(String token) throws Exception {
         apiServer = new FakeApiServer();
         ApiServerTarget target = Kubeconfig.read(apiServer.writeKubeconfig(dir));
-        return client = new ApiServerClient(target, () -> token, Duration.ofSeconds(5), 4);
+        return client = new ApiServerClient(target, () -> token, Duration.ofSeconds(5), 4, 16);
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +49,8 @@ public final class FakeApiServer implements AutoCloseable {
     private final AtomicInteger sars = new AtomicInteger();
     private volatile int failWithStatus;
     private volatile long delayMillis;
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private final AtomicInteger held = new AtomicInteger();
 
     public FakeApiServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -112,6 +115,21 @@ public final class FakeApiServer implements AutoCloseable {
 
     public void delay(long millis) {
         this.delayMillis = millis;
+    }
+
+    /** From now on every review waits at the fake until {@link #release()}: an API server that does not answer. */
+    public void hold() {
+        gate = new CountDownLatch(1);
+    }
+
+    /** Lets every held and later review be answered. */
+    public void release() {
+        gate.countDown();
+    }
+
+    /** How many reviews wait at the fake right now. */
+    public int held() {
+        return held.get();
     }
 
     public int tokenReviewCount() {
@@ -191,6 +209,17 @@ public final class FakeApiServer implements AutoCloseable {
             respond(exchange, 401, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                     + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
             return true;
+        }
+        CountDownLatch waitFor = gate;
+        if (waitFor.getCount() > 0) {
+            held.incrementAndGet();
+            try {
+                waitFor.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                held.decrementAndGet();
+            }
         }
         if (delayMillis > 0) {
             try {
