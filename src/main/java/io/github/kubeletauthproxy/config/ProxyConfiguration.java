@@ -37,6 +37,7 @@ import io.github.kubeletauthproxy.metrics.MeteredAuthorizer;
 import io.github.kubeletauthproxy.metrics.UpstreamTimer;
 import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.server.ApiServerHealth;
+import io.github.kubeletauthproxy.server.BodyLimit;
 import io.github.kubeletauthproxy.server.ListenerLimits;
 import io.github.kubeletauthproxy.server.ManagementPort;
 import io.github.kubeletauthproxy.server.ScreeningWebFilter;
@@ -244,6 +245,11 @@ public class ProxyConfiguration {
     @Bean
     ScreeningWebFilter screeningWebFilter(RequestScreen requestScreen, ManagementPort managementPort) {
         return new ScreeningWebFilter(requestScreen, managementPort);
+    }
+
+    @Bean
+    BodyLimit bodyLimit(ProxyProperties properties, ManagementPort managementPort) {
+        return new BodyLimit(properties.listen().maxBodyBytes(), managementPort);
     }
 
     @Bean

@@ -59,9 +59,10 @@ public record ProxyProperties(
      * @param idleTimeout          a keep-alive connection with no request in flight is closed after this (the kubelet: 90 s)
      * @param maxConnections       connections open at once; more are closed as they are accepted
      * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once
+     * @param maxBodyBytes         the body of a request that is not an upgraded stream may not be longer (413)
      */
     public record Listen(String address, int port, boolean http2, Duration requestTimeout, Duration idleTimeout,
-            int maxConnections, int maxConcurrentStreams) {
+            int maxConnections, int maxConcurrentStreams, int maxBodyBytes) {
 
         public Listen {
             requireText(address, PREFIX + ".listen.address");
@@ -70,6 +71,7 @@ public record ProxyProperties(
             requirePositive(idleTimeout, PREFIX + ".listen.idle-timeout");
             requireBetween(maxConnections, 1, Integer.MAX_VALUE, PREFIX + ".listen.max-connections");
             requireBetween(maxConcurrentStreams, 1, Integer.MAX_VALUE, PREFIX + ".listen.max-concurrent-streams");
+            requireBetween(maxBodyBytes, 1, Integer.MAX_VALUE, PREFIX + ".listen.max-body-bytes");
         }
     }
 

@@ -32,9 +32,9 @@ public final class FakeApiServer implements AutoCloseable {
     public record User(String name, List<String> groups, List<String> audiences) {
     }
 
-    /** One SAR's resource attributes as received. */
+    /** One SAR's resource attributes as received, and whether the answer allowed it. */
     public record Review(String user, List<String> groups, String verb, String subresource, String name, String namespace,
-            String group, String version, String resource) {
+            String group, String version, String resource, boolean allowed) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -185,19 +185,19 @@ public final class FakeApiServer implements AutoCloseable {
         List<String> groups = JSON.convertValue(spec.path("groups"),
                 JSON.getTypeFactory().constructCollectionType(List.class, String.class));
         groups = groups == null ? List.of() : groups;
-        reviews.add(new Review(spec.path("user").asText(), groups, attributes.path("verb").asText(),
-                attributes.path("subresource").asText(), attributes.path("name").asText(),
-                attributes.path("namespace").asText(null), attributes.path("group").asText(null),
-                attributes.path("version").asText(), attributes.path("resource").asText()));
-        if (pauseOrFail(exchange)) {
-            return;
-        }
         String verb = attributes.path("verb").asText();
         String subresource = attributes.path("subresource").asText();
         String namespace = attributes.path("namespace").asText();
         String resource = attributes.path("resource").asText();
         boolean allowed = grants.containsKey(grantKey(spec.path("user").asText(), verb, namespace, resource, subresource))
                 || groups.stream().anyMatch(group -> grants.containsKey(grantKey(group, verb, namespace, resource, subresource)));
+        boolean failed = pauseOrFail(exchange);
+        reviews.add(new Review(spec.path("user").asText(), groups, verb, subresource, attributes.path("name").asText(),
+                attributes.path("namespace").asText(null), attributes.path("group").asText(null),
+                attributes.path("version").asText(), attributes.path("resource").asText(), allowed && !failed));
+        if (failed) {
+            return;
+        }
         ObjectNode answer = ((ObjectNode) request).deepCopy();
         answer.putObject("status").put("allowed", allowed).put("reason", allowed ? "granted by test" : "");
         respond(exchange, 201, JSON.writeValueAsString(answer));
