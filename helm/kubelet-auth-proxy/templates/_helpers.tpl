@@ -63,4 +63,10 @@ kubelet-auth-proxy:
 management:
   server:
     port: {{ .Values.managementPort }}
+{{- with .Values.logFormat }}
+logging:
+  structured:
+    format:
+      console: {{ . }}
+{{- end }}
 {{- end }}

@@ -11,8 +11,6 @@ import io.github.kubeletauthproxy.status.StatusTexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.util.MultiValueMap;
@@ -22,19 +20,21 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * One audit line per request, written when the exchange ends (for a stream: when it closes), on the
- * {@code kubelet-auth-proxy.audit} logger as JSON. Also counts requests and tracks requests in flight.
- * Query parameters that carry commands ({@code command}, {@code cmd}, {@code query}) are logged; no other
- * parameter, and never a credential.
+ * One audit record per request, built when the exchange ends (for a stream: when it closes) and handed to the
+ * {@link AuditStream} as one JSON object (README: Audit records; its fields are a promise, {@link #SCHEMA_VERSION}
+ * says which). Also counts requests and tracks requests in flight. Query parameters that carry commands
+ * ({@code command}, {@code cmd}, {@code query}) are recorded; no other parameter, and never a credential.
  */
 public final class AuditWebFilter implements WebFilter, Ordered {
 
     static final List<String> LOGGED_PARAMETERS = List.of("command", "cmd", "query");
 
-    private static final Logger audit = LoggerFactory.getLogger("kubelet-auth-proxy.audit");
+    /** Raised when a field is renamed, removed or changes type; a new field does not raise it. */
+    public static final int SCHEMA_VERSION = 1;
 
     // requests that are not kubelet traffic (the management server's): neither audited nor counted
     private final Predicate<ServerWebExchange> notProxyTraffic;
+    private final AuditStream audit;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final MeterCache<RequestTags, Counter> requests;
 
@@ -42,8 +42,9 @@ public final class AuditWebFilter implements WebFilter, Ordered {
     private record RequestTags(String verb, String subresource, String decision, int code) {
     }
 
-    public AuditWebFilter(Predicate<ServerWebExchange> notProxyTraffic, MeterRegistry registry) {
+    public AuditWebFilter(Predicate<ServerWebExchange> notProxyTraffic, AuditStream audit, MeterRegistry registry) {
         this.notProxyTraffic = notProxyTraffic;
+        this.audit = audit;
         this.requests = new MeterCache<>(tags -> Counter.builder("kubelet_auth_proxy_requests")
                 .description("Requests by verb, subresource, decision and HTTP status")
                 .tag("verb", tags.verb())
@@ -74,8 +75,8 @@ public final class AuditWebFilter implements WebFilter, Ordered {
                     : record.subresources().isEmpty() ? "none" : record.subresources().get(0);
             requests.get(new RequestTags(record.verb().isEmpty() ? "none" : record.verb(), subresource,
                     record.decision().name().toLowerCase(), code)).increment();
-            if (audit.isInfoEnabled()) {
-                audit.info(line(exchange, record, startTime, code, durationMillis, signal.name()));
+            if (audit.enabled()) {
+                audit.write(line(exchange, record, startTime, code, durationMillis, signal.name()));
             }
         });
     }
@@ -84,6 +85,7 @@ public final class AuditWebFilter implements WebFilter, Ordered {
             String ending) {
         var request = exchange.getRequest();
         StringBuilder json = new StringBuilder(256).append('{');
+        json.append("\"schemaVersion\":").append(SCHEMA_VERSION).append(',');
         field(json, "time", time.toString());
         field(json, "user", record.user() == null ? "" : record.user().name());
         json.append("\"groups\":").append(array(record.user() == null ? List.of() : record.user().groups())).append(',');

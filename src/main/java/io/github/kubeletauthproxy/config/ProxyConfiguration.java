@@ -15,6 +15,7 @@ import io.github.kubeletauthproxy.apiserver.ApiServerCalls;
 import io.github.kubeletauthproxy.apiserver.ApiServerClient;
 import io.github.kubeletauthproxy.apiserver.ApiServerTarget;
 import io.github.kubeletauthproxy.apiserver.Kubeconfig;
+import io.github.kubeletauthproxy.audit.AuditStream;
 import io.github.kubeletauthproxy.audit.AuditWebFilter;
 import io.github.kubeletauthproxy.authn.AnonymousAuthenticator;
 import io.github.kubeletauthproxy.authn.AuthenticatedGroupAdder;
@@ -247,14 +248,31 @@ public class ProxyConfiguration {
         return new ScreeningWebFilter(requestScreen, managementPort);
     }
 
+    @Bean(destroyMethod = "close")
+    AuditStream auditStream(ProxyProperties properties, MeterRegistry registry) {
+        ProxyProperties.Audit audit = properties.audit();
+        switch (audit.output()) {
+            case STDOUT:
+                return AuditStream.stdout(audit.queueSize(), registry);
+            case FILE:
+                try {
+                    return AuditStream.file(Path.of(audit.file()), audit.queueSize(), registry);
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalStateException(KEY + ".audit.file: cannot open '" + audit.file() + "' to append: " + e, e);
+                }
+            default:
+                return AuditStream.none();
+        }
+    }
+
     @Bean
     BodyLimit bodyLimit(ProxyProperties properties, ManagementPort managementPort) {
         return new BodyLimit(properties.listen().maxBodyBytes(), managementPort);
     }
 
     @Bean
-    AuditWebFilter auditWebFilter(ManagementPort managementPort, MeterRegistry registry) {
-        return new AuditWebFilter(managementPort::isManagementRequest, registry);
+    AuditWebFilter auditWebFilter(ManagementPort managementPort, AuditStream auditStream, MeterRegistry registry) {
+        return new AuditWebFilter(managementPort::isManagementRequest, auditStream, registry);
     }
 
     @Bean

@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param upstream       the kubelet behind the proxy and the proxy's credential toward it
  * @param streams        upgraded streams (exec, attach, port-forward)
  * @param apiServer      the API server that answers TokenReviews and SubjectAccessReviews
+ * @param audit          where the audit records go
  */
 @ConfigurationProperties(ProxyProperties.PREFIX)
 public record ProxyProperties(
@@ -33,7 +34,8 @@ public record ProxyProperties(
         Authorization authorization,
         Upstream upstream,
         Streams streams,
-        ApiServer apiServer) {
+        ApiServer apiServer,
+        Audit audit) {
 
     public static final String PREFIX = "kubelet-auth-proxy";
 
@@ -46,6 +48,7 @@ public record ProxyProperties(
         requireSet(upstream, PREFIX + ".upstream");
         requireSet(streams, PREFIX + ".streams");
         requireSet(apiServer, PREFIX + ".api-server");
+        requireSet(audit, PREFIX + ".audit");
     }
 
     /**
@@ -287,6 +290,37 @@ public record ProxyProperties(
             requireBetween(maxConcurrentCalls, 1, Integer.MAX_VALUE, PREFIX + ".api-server.max-concurrent-calls");
             requireBetween(maxWaitingCalls, 0, 100_000, PREFIX + ".api-server.max-waiting-calls");
             requireBetween(retries, 0, 10, PREFIX + ".api-server.retries");
+        }
+    }
+
+    public enum AuditOutput {
+        /** One line per record on the process's standard output, whole lines between the application's own. */
+        STDOUT,
+        /** Appended to {@code audit.file}. */
+        FILE,
+        /** Not written (the request counters still count). */
+        NONE
+    }
+
+    /**
+     * The audit records: one bare JSON object per line (README: Audit records), written by a thread of their own so
+     * that a slow disk or pipe never holds up a request.
+     *
+     * @param output    where the records go: stdout (whole lines, between the application's own log lines), file, or
+     *                  none
+     * @param file      the file the records are appended to when output is file (created when missing)
+     * @param queueSize records waiting to be written at most; more are dropped and counted in
+     *                  kubelet_auth_proxy_audit_dropped_total rather than wait
+     */
+    public record Audit(AuditOutput output, String file, int queueSize) {
+
+        public Audit {
+            requireSet(output, PREFIX + ".audit.output");
+            file = blankToNull(file);
+            if (output == AuditOutput.FILE && file == null) {
+                throw new IllegalArgumentException(PREFIX + ".audit.file must be set when " + PREFIX + ".audit.output is file");
+            }
+            requireBetween(queueSize, 1, Integer.MAX_VALUE, PREFIX + ".audit.queue-size");
         }
     }
 

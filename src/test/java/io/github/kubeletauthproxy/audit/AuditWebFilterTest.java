@@ -2,14 +2,24 @@ package io.github.kubeletauthproxy.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.github.kubeletauthproxy.authn.UserInfo;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 class AuditWebFilterTest {
 
@@ -66,5 +76,83 @@ class AuditWebFilterTest {
 
         assertThat(line).contains("\"allowedBy\":\"pods/list\"",
                 "\"podList\":{\"namespaces\":[\"a\",\"c\"],\"podsShown\":3,\"podsOnNode\":7}");
+    }
+
+    @Test
+    void aRecordIsOneJsonObjectOnOneLineThatStartsWithTheSchemaVersion() {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/exec/ns/pod/c?command=say\"hi\""));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.refusal("line one\nline \"two\"");
+
+        String line = AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 403, 1, "ON_COMPLETE");
+
+        assertThat(line).startsWith("{\"schemaVersion\":1,").doesNotContain("\n", "\r");
+        JsonNode parsed = JsonMapper.shared().readTree(line);
+        assertThat(parsed.get("refusal").asString()).isEqualTo("line one\nline \"two\"");
+        assertThat(parsed.get("commandParameters").get("command").get(0).asString()).isEqualTo("say\"hi\"");
+    }
+
+    /** README's table of the audit record's fields, as written: field → type. */
+    static Map<String, String> documentedFields() throws IOException {
+        Pattern row = Pattern.compile("^\\| `([^`]+)` \\| ([^|]+?) \\|.*");
+        Map<String, String> fields = new LinkedHashMap<>();
+        boolean inSection = false;
+        for (String line : Files.readAllLines(Path.of("README.md"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("#")) {
+                inSection = line.equals("### Audit records");
+            }
+            Matcher matched = row.matcher(line);
+            if (inSection && matched.matches()) {
+                fields.put(matched.group(1), matched.group(2));
+            }
+        }
+        return fields;
+    }
+
+    /** A record's fields as README names them (podList.podsShown ...) with their JSON types. */
+    static Map<String, String> fieldsOf(JsonNode object, String prefix) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : object.properties()) {
+            String name = prefix + field.getKey();
+            JsonNode value = field.getValue();
+            if (value.isString()) {
+                fields.put(name, "string");
+            } else if (value.isIntegralNumber()) {
+                fields.put(name, "integer");
+            } else if (value.isArray()) {
+                value.forEach(element -> assertThat(element.isString()).as(name + " holds strings").isTrue());
+                fields.put(name, "array of strings");
+            } else if (value.isObject()) {
+                fields.put(name, "object");
+                if (!name.equals("commandParameters")) { // its keys are parameter names, not fields
+                    fields.putAll(fieldsOf(value, name + "."));
+                }
+            } else {
+                fields.put(name, value.getNodeType().toString());
+            }
+        }
+        return fields;
+    }
+
+    @Test
+    void aRecordWithEveryFieldHasExactlyTheFieldsAndTypesReadmeDocuments() throws IOException {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/exec/ns/pod/c?command=id")
+                .remoteAddress(new InetSocketAddress("10.0.0.7", 40000)));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.attributes("create", List.of("proxy"));
+        record.user(new UserInfo("jane", "", List.of("devs"), Map.of()));
+        record.decision(AuditRecord.DecisionKind.ALLOW);
+        record.allowedSubresource("pods/exec");
+        record.refusal("Forbidden");
+        record.reason("why");
+        record.podList(List.of("ns"), 1, 2);
+        record.stream("exec", 10, 20, "client_closed", 30);
+
+        JsonNode parsed = JsonMapper.shared().readTree(
+                AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 101, 30, "ON_COMPLETE"));
+
+        assertThat(parsed.get("schemaVersion").asInt()).isEqualTo(AuditWebFilter.SCHEMA_VERSION);
+        assertThat(fieldsOf(parsed, "")).as("README's Audit records table, field → type")
+                .containsExactlyInAnyOrderEntriesOf(documentedFields());
     }
 }

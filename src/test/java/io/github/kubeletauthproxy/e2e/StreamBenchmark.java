@@ -35,7 +35,7 @@ public final class StreamBenchmark {
         String token = node.identities().serviceAccountToken("bench", List.of(),
                 Identities.Grant.of("proxy", "get", "create"));
         node.identities().awaitGrants();
-        try (ProxyUnderTest proxy = ProxyUnderTest.start(node, Map.of("logging.level.kubelet-auth-proxy.audit", "WARN"))) {
+        try (ProxyUnderTest proxy = ProxyUnderTest.start(node, Map.of("kubelet-auth-proxy.audit.output", "none"))) {
             SSLContext toKubelet = Identities.sslContext(null, node.file("KUBELET_CA_FILE"));
             SSLContext toProxy = Identities.sslContext(null, proxy.servingCa());
             List<Double> forwardDirect = new ArrayList<>();

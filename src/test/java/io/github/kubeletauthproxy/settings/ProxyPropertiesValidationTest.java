@@ -37,7 +37,8 @@ class ProxyPropertiesValidationTest {
                     "kubelet-auth-proxy.streams.max-lifetime=4h", "kubelet-auth-proxy.streams.shutdown-grace-period=30s",
                     "kubelet-auth-proxy.streams.max-error-body-bytes=65536",
                     "kubelet-auth-proxy.api-server.request-timeout=10s", "kubelet-auth-proxy.api-server.max-concurrent-calls=4",
-                    "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms");
+                    "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms",
+                    "kubelet-auth-proxy.audit.output=stdout", "kubelet-auth-proxy.audit.queue-size=16");
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
@@ -60,7 +61,10 @@ class ProxyPropertiesValidationTest {
             "kubelet-auth-proxy.upstream.client-cert-file|/x.crt|kubelet-auth-proxy.upstream.client-key-file",
             "kubelet-auth-proxy.authorization.deny-ttl|-1s|kubelet-auth-proxy.authorization.deny-ttl",
             "kubelet-auth-proxy.authorization.forbidden-message|fancy|kubelet-auth-proxy.authorization.forbidden-message",
-            "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval"})
+            "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval",
+            "kubelet-auth-proxy.audit.output|file|kubelet-auth-proxy.audit.file must be set when kubelet-auth-proxy.audit.output is file",
+            "kubelet-auth-proxy.audit.output|syslog|kubelet-auth-proxy.audit.output",
+            "kubelet-auth-proxy.audit.queue-size|0|kubelet-auth-proxy.audit.queue-size must be at least 1"})
     void aBadValueFailsWithTheKeyInTheMessage(String key, String value, String named) {
         runner.withPropertyValues(key + "=" + value).run(context -> {
             assertThat(context).hasFailed();
