@@ -15,37 +15,105 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** The proxy started in-process in front of the real local kubelet, with its own serving certificate. */
 public final class ProxyUnderTest implements AutoCloseable {
 
-    private final ConfigurableApplicationContext context;
+    private final AutoCloseable running;
     private final Path dir;
     private final TestPki serving;
     private final int port;
     private final int managementPort;
+    private final long pid;
 
-    private ProxyUnderTest(ConfigurableApplicationContext context, Path dir, TestPki serving, int managementPort) {
-        this.context = context;
+    private ProxyUnderTest(AutoCloseable running, Path dir, TestPki serving, int port, int managementPort, long pid) {
+        this.running = running;
         this.dir = dir;
         this.serving = serving;
-        this.port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+        this.port = port;
         this.managementPort = managementPort;
+        this.pid = pid;
     }
 
     public static ProxyUnderTest start(LocalNode.Node node, Map<String, String> overrides) throws Exception {
         Path dir = Files.createTempDirectory("kap-e2e-proxy");
         TestPki serving = new TestPki("e2e-serving");
+        int managementPort = freePort();
+        List<String> args = arguments(node, dir, serving, 0, managementPort, overrides);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(KubeletAuthProxyApplication.class)
+                .run(args.toArray(String[]::new));
+        int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+        return new ProxyUnderTest(context::close, dir, serving, port, managementPort, -1);
+    }
+
+    /**
+     * The proxy as its own process, started as the image starts it (the packaged jar, src/main/jvm/jvm.options, the
+     * chart's heap share of a {@code memoryLimit} container), so that its memory, threads and files are its own.
+     * Returns once readiness is UP.
+     */
+    public static ProxyUnderTest startProcess(LocalNode.Node node, String memoryLimit, Map<String, String> overrides)
+            throws Exception {
+        Path dir = Files.createTempDirectory("kap-e2e-proxy-process");
+        TestPki serving = new TestPki("e2e-serving");
+        int port = freePort();
+        int managementPort = freePort();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@src/main/jvm/jvm.options", "-XX:MaxRAM=" + memoryLimit, "-XX:MaxRAMPercentage=25",
+                "-XX:MinRAMPercentage=25", "-XX:InitialRAMPercentage=5", "-jar", "target/kubelet-auth-proxy.jar"));
+        command.addAll(arguments(node, dir, serving, port, managementPort, overrides));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile());
+        builder.environment().put("MALLOC_ARENA_MAX", "2");
+        Process process = builder.start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (true) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the proxy process did not become ready: " + Files.readString(dir.resolve("proxy.log")));
+            }
+            try {
+                var ready = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (ready.statusCode() == 200) {
+                    break;
+                }
+            } catch (java.io.IOException notYetListening) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        AutoCloseable stop = () -> {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        };
+        return new ProxyUnderTest(stop, dir, serving, port, managementPort, process.pid());
+    }
+
+    /** The proxy's process id when it runs as its own process; -1 in-process. */
+    public long pid() {
+        return pid;
+    }
+
+    /** Where a proxy process writes its output (empty file in-process). */
+    public Path log() {
+        return dir.resolve("proxy.log");
+    }
+
+    /**
+     * The proxy's command line in front of the node's kubelet, with its files written to {@code dir}: a serving
+     * certificate from {@code serving} for 127.0.0.1, and copies of the node's proxy client certificate (so that a test
+     * can rotate them without touching the node's own files).
+     */
+    static List<String> arguments(LocalNode.Node node, Path dir, TestPki serving, int port, int managementPort,
+            Map<String, String> overrides) throws Exception {
         TestPki.write(serving.server("kubelet-auth-proxy", List.of("127.0.0.1"), List.of("localhost")),
                 dir.resolve("tls.crt"), dir.resolve("tls.key"));
         serving.writeCa(dir.resolve("ca.crt"));
-        // copies, so that a test can rotate them without touching the node's own files
         Files.copy(node.file("PROXY_CLIENT_CERT_FILE"), dir.resolve("upstream.crt"));
         Files.copy(node.file("PROXY_CLIENT_KEY_FILE"), dir.resolve("upstream.key"));
-        int managementPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            managementPort = socket.getLocalPort();
-        }
         List<String> args = new ArrayList<>(List.of(
                 "--kubelet-auth-proxy.node-name=" + node.nodeName(),
                 "--kubelet-auth-proxy.listen.address=127.0.0.1",
-                "--kubelet-auth-proxy.listen.port=0",
+                "--kubelet-auth-proxy.listen.port=" + port,
                 "--kubelet-auth-proxy.tls.cert-file=" + dir.resolve("tls.crt"),
                 "--kubelet-auth-proxy.tls.key-file=" + dir.resolve("tls.key"),
                 "--kubelet-auth-proxy.tls.client-ca-file=" + node.file("CLUSTER_CA_FILE"),
@@ -57,9 +125,13 @@ public final class ProxyUnderTest implements AutoCloseable {
                 "--management.server.port=" + managementPort,
                 "--management.server.address=127.0.0.1"));
         overrides.forEach((key, value) -> args.add("--" + key + "=" + value));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(KubeletAuthProxyApplication.class)
-                .run(args.toArray(String[]::new));
-        return new ProxyUnderTest(context, dir, serving, managementPort);
+        return args;
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     public String url() {
@@ -105,6 +177,10 @@ public final class ProxyUnderTest implements AutoCloseable {
 
     @Override
     public void close() {
-        context.close();
+        try {
+            running.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the proxy: " + e.getMessage(), e);
+        }
     }
 }
