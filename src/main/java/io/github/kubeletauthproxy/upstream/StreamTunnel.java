@@ -17,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -50,6 +51,8 @@ final class StreamTunnel {
     private final AtomicLong bytesOut = new AtomicLong();
     private final CompletableFuture<Summary> done = new CompletableFuture<>();
     private Relay clientToKubelet;
+    /** The max-lifetime timer: cancelled when the stream ends, or it would hold the whole tunnel for hours. */
+    private volatile ScheduledFuture<?> lifetime;
 
     private StreamTunnel(Channel client, Channel kubelet) {
         this.client = client;
@@ -77,7 +80,8 @@ final class StreamTunnel {
         client.writeAndFlush(client.alloc().buffer().writeBytes(head(switched.response())));
 
         switched.answerHandler().handOver(client, new Relay(client, out, tunnel, Ending.KUBELET_CLOSED), tunnel);
-        client.eventLoop().schedule(() -> tunnel.close(Ending.MAX_LIFETIME), maxLifetime.toMillis(), TimeUnit.MILLISECONDS);
+        tunnel.lifetime = client.eventLoop().schedule(() -> tunnel.close(Ending.MAX_LIFETIME), maxLifetime.toMillis(),
+                TimeUnit.MILLISECONDS);
         client.closeFuture().addListener(closed -> tunnel.close(Ending.CLIENT_CLOSED));
         kubelet.closeFuture().addListener(closed -> tunnel.close(Ending.KUBELET_CLOSED));
         client.config().setAutoRead(true);
@@ -94,16 +98,22 @@ final class StreamTunnel {
     /** Ends the stream (first reason wins) and closes both connections. */
     void close(Ending why) {
         if (ending.compareAndSet(null, why)) {
+            ScheduledFuture<?> timer = lifetime;
+            if (timer != null) {
+                timer.cancel(false);
+            }
             boolean orderly = why == Ending.CLIENT_CLOSED || why == Ending.KUBELET_CLOSED;
             if (orderly) {
                 // the side still open may hold bytes the other sent last (an exit status, a final chunk): deliver them
                 // first, but never wait for a peer that stopped reading for longer than the grace below
                 closeAfterFlush(client);
                 closeAfterFlush(kubelet);
-                client.eventLoop().schedule(() -> {
+                ScheduledFuture<?> grace = client.eventLoop().schedule(() -> {
                     client.close();
                     kubelet.close();
                 }, ORDERLY_CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                // once both are closed the grace has nothing left to do: let go of the tunnel now, not 10 s later
+                client.closeFuture().addListener(c -> kubelet.closeFuture().addListener(k -> grace.cancel(false)));
             } else {
                 client.close();
                 kubelet.close();

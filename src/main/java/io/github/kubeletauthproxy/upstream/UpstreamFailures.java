@@ -1,6 +1,7 @@
 package io.github.kubeletauthproxy.upstream;
 
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 import java.util.concurrent.TimeoutException;
 
 import io.github.kubeletauthproxy.server.ProxyResponses;
@@ -33,8 +34,9 @@ public final class UpstreamFailures implements GlobalFilter, Ordered {
 
     static boolean isUnreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            // connection refused, connect timeouts and TLS failures are all IOExceptions
-            if (t instanceof IOException || t instanceof TimeoutException) {
+            // connection refused, connect timeouts and TLS failures are all IOExceptions; a kubelet connection that was
+            // reset before it was ever usable shows as "not connected" when it is first read
+            if (t instanceof IOException || t instanceof TimeoutException || t instanceof NotYetConnectedException) {
                 return true;
             }
         }

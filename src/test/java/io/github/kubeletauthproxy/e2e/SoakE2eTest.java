@@ -102,17 +102,31 @@ class SoakE2eTest {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Runs {@code step} again and again until {@code end}, recording any exception as an unexpected answer. */
+    /**
+     * Runs {@code step} again and again until {@code end}, recording any exception as an unexpected answer, except a
+     * stream handshake the proxy answered 502 because its connection to the kubelet failed: counted on its own and
+     * bounded below (the kubelet, not the proxy, drops a connection now and then under this load).
+     */
     Runnable loop(String name, Instant end, Step step) {
         return () -> {
             while (Instant.now().isBefore(end)) {
                 try {
                     step.run();
                 } catch (Exception e) {
-                    unexpected.add(name + ": " + e);
+                    if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused
+                            && refused.getResponse().statusCode() == 502) {
+                        count(name + " handshakes answered 502 (kubelet connection failed)");
+                    } else {
+                        unexpected.add(name + ": " + e);
+                    }
                 }
             }
         };
+    }
+
+    long counted(String what) {
+        AtomicLong n = counts.get(what);
+        return n == null ? 0 : n.get();
     }
 
     interface Step {
@@ -225,12 +239,17 @@ class SoakE2eTest {
         assertThat(unexpected).as("unexpected answers").isEmpty();
         assertThat(counts.keySet()).contains("allowed /stats/summary 200", "denied /metrics 403", "no token 401",
                 "churned token 200", "exec streams", "port-forward streams", "follow logs 200");
+        for (String stream : List.of("exec", "port-forward")) {
+            assertThat(counted(stream + " handshakes answered 502 (kubelet connection failed)"))
+                    .as(stream + " handshakes the kubelet failed").isLessThanOrEqualTo(counted(stream + " streams") / 200);
+        }
         assertThat(after.openStreams()).as("streams left open").isZero();
         // after warm-up (the first sample after traffic started), nothing may grow with the traffic
         Sample warm = samples.get(1);
         assertThat(after.openFiles()).as("open files").isLessThanOrEqualTo(warm.openFiles() + 16);
         assertThat(after.threads()).as("threads").isLessThanOrEqualTo(warm.threads() + 8);
-        assertThat(after.heapAfterGcKiB()).as("heap after a full GC, KiB").isLessThanOrEqualTo(warm.heapAfterGcKiB() * 3 / 2 + 8 * 1024);
+        // every stream, token and connection of the run is gone by now: what stays is caches and meters, a few MiB
+        assertThat(after.heapAfterGcKiB()).as("heap after a full GC, KiB").isLessThanOrEqualTo(warm.heapAfterGcKiB() + 8 * 1024);
         long peakFirstHalf = samples.subList(0, Math.max(2, samples.size() / 2)).stream().mapToLong(Sample::rssKiB).max().orElseThrow();
         assertThat(after.rssKiB()).as("resident memory, KiB").isLessThanOrEqualTo(peakFirstHalf * 6 / 5);
     }
