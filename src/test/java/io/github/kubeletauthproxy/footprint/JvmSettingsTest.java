@@ -39,6 +39,7 @@ class JvmSettingsTest {
                 .containsEntry("MaxMetaspaceSize", Long.toString(128L << 20))
                 .containsEntry("ReservedCodeCacheSize", Long.toString(48L << 20))
                 .containsEntry("ThreadStackSize", "512")
+                .containsEntry("TrimNativeHeapInterval", "2000")
                 .containsEntry("ExitOnOutOfMemoryError", "true");
     }
 
