@@ -116,6 +116,12 @@ app.kubernetes.io/component: test
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* Non-empty when `helm test` can run: its allowed request is GET /healthz with a ServiceAccount token (values
+that turn either off, valid in chart 0.1.0, render no test instead of failing; NOTES.txt says so). */}}
+{{- define "kap.testEnabled" -}}
+{{- if and .Values.test.enabled .Values.endpoints.healthz .Values.config.authentication.token.enabled }}true{{ end }}
+{{- end }}
+
 {{/* Non-empty when the proxy is on each node's address (hostNetwork or hostPort): the test connects there. */}}
 {{- define "kap.testViaNode" -}}
 {{- if or .Values.hostNetwork .Values.hostPort }}true{{ end }}
