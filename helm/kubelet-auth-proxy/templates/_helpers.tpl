@@ -70,3 +70,65 @@ logging:
       console: {{ . }}
 {{- end }}
 {{- end }}
+
+{{/*
+An image reference from {registry, repository, tag, digest}: global.imageRegistry wins over the image's registry, a
+repository that already starts with a registry host (a first segment with "." or ":", or localhost) is used as it
+is (so image.repository=registry.example.com/x keeps working), and a digest wins over the tag.
+Call with (dict "image" .Values.image "root" .).
+*/}}
+{{- define "kap.imageRef" -}}
+{{- $image := .image }}
+{{- $registry := ((.root.Values.global).imageRegistry) | default $image.registry }}
+{{- $repository := $image.repository }}
+{{- $first := first (splitList "/" $repository) }}
+{{- $hasHost := and (gt (len (splitList "/" $repository)) 1) (or (contains "." $first) (contains ":" $first) (eq "localhost" $first)) }}
+{{- $name := $repository }}
+{{- if and $registry (not $hasHost) }}{{ $name = printf "%s/%s" (trimSuffix "/" $registry) $repository }}{{ end }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $name $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $name (toString ($image.tag | default .root.Chart.AppVersion)) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets and global.imagePullSecrets, each a name or a {name: ...} object, without repeats */}}
+{{- define "kap.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range (concat (((.Values.global).imagePullSecrets) | default list) (.Values.imagePullSecrets | default list)) }}
+{{- if kindIs "string" . }}{{ $names = append $names . }}{{ else }}{{ $names = append $names .name }}{{ end }}
+{{- end }}
+{{- range uniq $names }}
+- name: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/* The fixed name every certificate the chart makes carries, for clients that connect by a node's or pod's address
+(kubectl --tls-server-name, Prometheus tlsConfig.serverName). */}}
+{{- define "kap.serverName" -}}
+{{- .Values.tls.serverName | default (printf "%s.%s.svc" (include "kap.fullname" .) .Release.Namespace) }}
+{{- end }}
+
+{{- define "kap.testName" -}}
+{{- printf "%s-test" (include "kap.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The test's objects: the release's labels, but not the DaemonSet's selector (its controller would adopt the pod). */}}
+{{- define "kap.testLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "kap.name" . | trunc 58 | trimSuffix "-" }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Non-empty when `helm test` can run: its allowed request is GET /healthz with a ServiceAccount token (values
+that turn either off, valid in chart 0.1.0, render no test instead of failing; NOTES.txt says so). */}}
+{{- define "kap.testEnabled" -}}
+{{- if and .Values.test.enabled .Values.endpoints.healthz .Values.config.authentication.token.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Non-empty when the proxy is on each node's address (hostNetwork or hostPort): the test connects there. */}}
+{{- define "kap.testViaNode" -}}
+{{- if or .Values.hostNetwork .Values.hostPort }}true{{ end }}
+{{- end }}

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The chart installed for real: the image built without Docker and imported into containerd, controller-manager and
  * scheduler running, {@code helm install} into kube-system, the DaemonSet's pod Ready, kubectl through the pod's
- * port (allowed and refused), {@code helm upgrade} rolls the pod, {@code helm uninstall} leaves nothing behind.
+ * port (allowed and refused), {@code helm test} (the chart's test pod: one allowed and two refused requests through
+ * the proxy on its node), {@code helm upgrade} rolls the pod, {@code helm uninstall} leaves nothing behind.
  * The commands are the README's "Deploy with Helm" commands, with the local node's few differences spelled out.
  */
 @ExtendWith(LocalNode.class)
@@ -42,11 +43,16 @@ class HelmInstallE2eTest {
     String helm;
     Path dir;
 
-    /** What the local node needs beyond the chart's defaults: a local image, host networking, the API server's address. */
+    /**
+     * What the local node needs beyond the chart's defaults: local images (the proxy's and, for {@code helm test},
+     * the busybox that scripts/local-node imports), host networking, the API server's address.
+     */
     List<String> localNodeValues() {
         return List.of("--set", "image.pullPolicy=Never", "--set", "hostNetwork=true",
                 "--set-json", "extraEnv=[{\"name\":\"KUBERNETES_SERVICE_HOST\",\"value\":\"127.0.0.1\"},"
-                        + "{\"name\":\"KUBERNETES_SERVICE_PORT\",\"value\":\"6443\"}]");
+                        + "{\"name\":\"KUBERNETES_SERVICE_PORT\",\"value\":\"6443\"}]",
+                "--set", "test.image.registry=docker.io", "--set", "test.image.repository=local/busybox",
+                "--set-string", "test.image.tag=1", "--set", "test.image.pullPolicy=Never");
     }
 
     @BeforeAll
@@ -153,6 +159,28 @@ class HelmInstallE2eTest {
 
     @Test
     @Order(3)
+    void helmTestPassesThroughTheProxyOnTheNode() throws Exception {
+        String testPod = RELEASE + "-kubelet-auth-proxy-test";
+        Run test;
+        try {
+            test = helm("test", RELEASE, "-n", NAMESPACE, "--timeout", "4m");
+        } catch (IllegalStateException failed) {
+            // a failed test pod is kept (hook-delete-policy hook-succeeded): its log says which request went wrong
+            String log = kubectl("-n", NAMESPACE, "logs", testPod).out();
+            throw new AssertionError(failed.getMessage() + "\ntest pod log:\n" + log, failed);
+        }
+        assertThat(test.out()).contains("TEST SUITE:     " + testPod).contains("Phase:          Succeeded");
+        // the pod's log (helm.sh/hook-output-log-policy), printed by helm before the pod is deleted
+        assertThat(test.err()).contains("allowed: GET /healthz as the test's ServiceAccount: ok",
+                "refused: GET /stats/summary (no get nodes/stats)", "HTTP/1.1 403 Forbidden",
+                "refused: GET /healthz without a token", "HTTP/1.1 401 Unauthorized", "passed");
+        // the test's pod, ServiceAccount and RBAC are hooks deleted when the test passes
+        assertThat(leftoversAfter(Duration.ofMinutes(1), "pods,serviceaccounts,clusterroles,clusterrolebindings,roles,rolebindings",
+                SELECTOR + ",app.kubernetes.io/component=test")).isBlank();
+    }
+
+    @Test
+    @Order(4)
     void anUpgradeWithAChangedValueRollsThePod() throws Exception {
         String before = podUid();
         List<String> upgrade = new ArrayList<>(List.of("upgrade", RELEASE, "helm/kubelet-auth-proxy", "-n", NAMESPACE,
@@ -178,21 +206,23 @@ class HelmInstallE2eTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void uninstallLeavesNothingBehind() throws Exception {
         helm("uninstall", RELEASE, "-n", NAMESPACE, "--wait");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        String left = leftovers();
-        while (!left.isBlank() && System.nanoTime() < deadline) {
-            Thread.sleep(1000);
-            left = leftovers();
-        }
-        assertThat(left).isBlank();
+        assertThat(leftoversAfter(Duration.ofMinutes(2),
+                "daemonsets,pods,configmaps,secrets,serviceaccounts,services,networkpolicies,clusterroles,clusterrolebindings,roles,rolebindings",
+                SELECTOR)).isBlank();
     }
 
-    String leftovers() throws Exception {
-        return kubectl("get", "daemonsets,pods,configmaps,secrets,serviceaccounts,services,networkpolicies,clusterroles,clusterrolebindings",
-                "-A", "-l", SELECTOR, "-o", "name").out().trim();
+    /** The objects of these kinds with these labels that are still there after waiting up to {@code within} for none. */
+    String leftoversAfter(Duration within, String kinds, String selector) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        String left = kubectl("get", kinds, "-A", "-l", selector, "-o", "name").out().trim();
+        while (!left.isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            left = kubectl("get", kinds, "-A", "-l", selector, "-o", "name").out().trim();
+        }
+        return left;
     }
 
 }

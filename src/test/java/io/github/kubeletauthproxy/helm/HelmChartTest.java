@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chart without a cluster, through {@code scripts/helm-check}: strict lint of every value set in ci/, renders
- * equal to the committed snapshots, bad values refused by values.schema.json, and no nodes/proxy in the proxy's
- * ClusterRole when streams, container logs and proxy are off. (The real install is HelmInstallE2eTest.)
+ * equal to the committed snapshots, the README equal to helm-docs' rendering of values.yaml, bad values refused by
+ * values.schema.json, no nodes/proxy in the proxy's ClusterRole when streams, container logs and proxy are off,
+ * renders that do not change between two runs for GitOps (existing Secret, cert-manager), the chart as a file://
+ * subchart of an umbrella chart with global values, and the {@code helm test} script against a stub proxy.
+ * (The real install, with {@code helm test}, is HelmInstallE2eTest.)
  */
 class HelmChartTest {
 
@@ -28,6 +31,8 @@ class HelmChartTest {
         assertThat(finished).as("scripts/helm-check finished").isTrue();
         assertThat(check.exitValue()).as(output).isZero();
         assertThat(output).contains("refused as it should: an unknown top-level key", "least-privilege ClusterRole ok",
-                "all checks passed");
+                "README up to date with values.yaml (helm-docs)", "renders twice the same (GitOps-stable): existing-secret",
+                "refused as it should: a kubelet ServiceMonitor tlsConfig typo", "global accepts what a parent chart shares",
+                "umbrella chart ok", "all checks passed");
     }
 }
