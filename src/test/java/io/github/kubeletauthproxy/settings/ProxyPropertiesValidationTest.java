@@ -37,7 +37,8 @@ class ProxyPropertiesValidationTest {
                     "kubelet-auth-proxy.streams.max-lifetime=4h", "kubelet-auth-proxy.streams.shutdown-grace-period=30s",
                     "kubelet-auth-proxy.streams.max-error-body-bytes=65536",
                     "kubelet-auth-proxy.api-server.request-timeout=10s", "kubelet-auth-proxy.api-server.max-concurrent-calls=4",
-                    "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms");
+                    "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms",
+                    "kubelet-auth-proxy.outage.serve-last-allow-for=10m", "kubelet-auth-proxy.outage.subresources=metrics,stats");
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
@@ -60,7 +61,13 @@ class ProxyPropertiesValidationTest {
             "kubelet-auth-proxy.upstream.client-cert-file|/x.crt|kubelet-auth-proxy.upstream.client-key-file",
             "kubelet-auth-proxy.authorization.deny-ttl|-1s|kubelet-auth-proxy.authorization.deny-ttl",
             "kubelet-auth-proxy.authorization.forbidden-message|fancy|kubelet-auth-proxy.authorization.forbidden-message",
-            "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval"})
+            "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval",
+            "kubelet-auth-proxy.outage.serve-last-allow-for|-1s|kubelet-auth-proxy.outage.serve-last-allow-for must not be negative",
+            "kubelet-auth-proxy.outage.serve-last-allow-for|61m|kubelet-auth-proxy.outage.serve-last-allow-for must be at most PT1H",
+            "kubelet-auth-proxy.outage.subresources|metrics,proxy|'kubelet-auth-proxy.outage.subresources: ''proxy'' cannot be served from a last allow (nodes/proxy opens exec'",
+            "kubelet-auth-proxy.outage.subresources|checkpoint|'kubelet-auth-proxy.outage.subresources: ''checkpoint'' cannot be served'",
+            "kubelet-auth-proxy.outage.subresources|pods|'kubelet-auth-proxy.outage.subresources: ''pods'' cannot be served'",
+            "kubelet-auth-proxy.outage.subresources|''|kubelet-auth-proxy.outage.subresources must name at least one subresource"})
     void aBadValueFailsWithTheKeyInTheMessage(String key, String value, String named) {
         runner.withPropertyValues(key + "=" + value).run(context -> {
             assertThat(context).hasFailed();
@@ -69,7 +76,9 @@ class ProxyPropertiesValidationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"kubelet-auth-proxy.listen.port,10443"})
+    @CsvSource({"kubelet-auth-proxy.listen.port,10443", "kubelet-auth-proxy.outage.subresources,log",
+            "kubelet-auth-proxy.outage.serve-last-allow-for,0s",
+            "kubelet-auth-proxy.outage.serve-last-allow-for,1h"})
     void theBaselineBinds(String key, String value) {
         runner.withPropertyValues(key + "=" + value).run(context -> {
             assertThat(context).hasNotFailed();
