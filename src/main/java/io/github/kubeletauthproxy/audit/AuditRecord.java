@@ -1,8 +1,12 @@
 package io.github.kubeletauthproxy.audit;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -16,6 +20,10 @@ public final class AuditRecord {
 
     private static final String ATTRIBUTE = AuditRecord.class.getName();
 
+    /** The layers that may answer from a last allow while the API server does not answer. */
+    public static final String AUTHENTICATION = "authentication";
+    public static final String AUTHORIZATION = "authorization";
+
     private volatile UserInfo user;
     private volatile String verb = "";
     private volatile List<String> subresources = List.of();
@@ -25,6 +33,7 @@ public final class AuditRecord {
     private volatile String reason = "";
     private volatile StreamSummary stream;
     private volatile PodListSummary podList;
+    private volatile Map<String, LastAllowServed> servedFromLastAllow = Map.of();
 
     /** What a pod-scoped {@code GET /pods} showed: the namespaces the caller may list, and how many pods of how many. */
     public record PodListSummary(List<String> namespaces, int podsShown, int podsOnNode) {
@@ -48,6 +57,18 @@ public final class AuditRecord {
 
     public StreamSummary stream() {
         return stream;
+    }
+
+    /** {@code layer} answered this request from its last allow, as {@code served} says. */
+    public void servedFromLastAllow(String layer, LastAllowServed served) {
+        Map<String, LastAllowServed> layers = new LinkedHashMap<>(servedFromLastAllow);
+        layers.put(layer, served);
+        this.servedFromLastAllow = Collections.unmodifiableMap(layers);
+    }
+
+    /** Layer → the last allow it served, in the order the layers decided; empty when the API server decided it all. */
+    public Map<String, LastAllowServed> servedFromLastAllow() {
+        return servedFromLastAllow;
     }
 
     public static AuditRecord of(ServerWebExchange exchange) {

@@ -108,6 +108,14 @@ public final class AuditWebFilter implements WebFilter, Ordered {
         if (!record.allowedSubresource().isEmpty()) {
             field(json, "allowedBy", record.allowedSubresource());
         }
+        if (!record.servedFromLastAllow().isEmpty()) {
+            json.append("\"servedFromLastAllow\":{");
+            record.servedFromLastAllow().forEach((layer, served) -> json.append(StatusTexts.jsonString(layer))
+                    .append(":{\"ageSeconds\":").append(served.age().toSeconds())
+                    .append(",\"failure\":").append(StatusTexts.jsonString(served.failure())).append("},"));
+            json.setLength(json.length() - 1);
+            json.append("},");
+        }
         if (!record.refusal().isEmpty()) {
             field(json, "refusal", record.refusal());
         }

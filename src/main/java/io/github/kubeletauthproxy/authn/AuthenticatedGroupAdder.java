@@ -14,7 +14,7 @@ public final class AuthenticatedGroupAdder implements Authenticator {
     @Override
     public Mono<AuthenticationResult> authenticate(RequestCredentials credentials) {
         return delegate.authenticate(credentials).map(result -> result instanceof AuthenticationResult.Authenticated ok
-                ? new AuthenticationResult.Authenticated(ok.user().withGroup(UserInfo.AUTHENTICATED_GROUP))
+                ? ok.withUser(ok.user().withGroup(UserInfo.AUTHENTICATED_GROUP))
                 : result);
     }
 }

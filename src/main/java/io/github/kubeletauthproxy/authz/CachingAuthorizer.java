@@ -10,7 +10,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Remembers decisions keyed on the whole review: allows for {@code allowTtl}, denials and no-opinions for
- * {@code denyTtl}; errors never. Concurrent identical misses make one call. Reviews whose caller-controlled
+ * {@code denyTtl}; errors never, nor an allow served from a last allow (it stands in for an error). Concurrent identical misses make one call. Reviews whose caller-controlled
  * fields are huge bypass the cache so that nobody can fill memory through it.
  */
 public final class CachingAuthorizer implements Authorizer {
@@ -24,7 +24,8 @@ public final class CachingAuthorizer implements Authorizer {
     public CachingAuthorizer(Authorizer delegate, Duration allowTtl, Duration denyTtl, long maxSize, Ticker ticker,
             CoalescingCache.Listener listener) {
         this.delegate = delegate;
-        this.cache = new CoalescingCache<>(maxSize, decision -> decision.allowed() ? allowTtl : denyTtl, ticker, listener);
+        this.cache = new CoalescingCache<>(maxSize, decision -> decision.servedFromLastAllow() != null ? Duration.ZERO
+                : decision.allowed() ? allowTtl : denyTtl, ticker, listener);
     }
 
     @Override

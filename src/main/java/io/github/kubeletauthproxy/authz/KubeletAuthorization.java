@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.github.kubeletauthproxy.apiserver.ApiServerBusyException;
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import io.github.kubeletauthproxy.status.Causes;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,15 +28,21 @@ public final class KubeletAuthorization {
     /**
      * The outcome for one request: allowed by {@code review}, denied by every review, failed because {@code review}
      * could not be answered, or (pod-scoped {@code GET /pods}) allowed with the answer filtered by namespace. A value,
-     * so that the caller maps each kind to its answer without reading exceptions.
+     * so that the caller maps each kind to its answer without reading exceptions. {@code servedFromLastAllow}: set when
+     * the allow is the API server's last one, answered because it did not answer now.
      */
-    public record Outcome(Kind kind, AccessReview review, String reason) {
+    public record Outcome(Kind kind, AccessReview review, String reason, LastAllowServed servedFromLastAllow) {
 
         /** UNAVAILABLE: not asked, because too many calls already wait for the API server. */
         public enum Kind { ALLOWED, DENIED, FAILED, UNAVAILABLE, POD_LIST_FILTERED }
 
-        static Outcome allowed(AccessReview review) {
-            return new Outcome(Kind.ALLOWED, review, "");
+        /** Not served from a last allow. */
+        public Outcome(Kind kind, AccessReview review, String reason) {
+            this(kind, review, reason, null);
+        }
+
+        static Outcome allowed(AccessReview review, LastAllowServed servedFromLastAllow) {
+            return new Outcome(Kind.ALLOWED, review, "", servedFromLastAllow);
         }
 
         static Outcome denied() {
@@ -96,7 +103,7 @@ public final class KubeletAuthorization {
 
     private Mono<Outcome> decide(AccessReview review) {
         return authorizer.authorize(review)
-                .map(decision -> decision.allowed() ? Outcome.allowed(review) : Outcome.denied())
+                .map(decision -> decision.allowed() ? Outcome.allowed(review, decision.servedFromLastAllow()) : Outcome.denied())
                 .onErrorResume(e -> Mono.just(e instanceof ApiServerBusyException
                         ? Outcome.unavailable(review, Causes.describe(e)) : Outcome.failed(review, Causes.describe(e))));
     }

@@ -16,12 +16,14 @@ import io.github.kubeletauthproxy.apiserver.ApiServerClient;
 import io.github.kubeletauthproxy.apiserver.ApiServerTarget;
 import io.github.kubeletauthproxy.apiserver.Kubeconfig;
 import io.github.kubeletauthproxy.audit.AuditStream;
+import io.github.kubeletauthproxy.audit.AuditRecord;
 import io.github.kubeletauthproxy.audit.AuditWebFilter;
 import io.github.kubeletauthproxy.authn.AnonymousAuthenticator;
 import io.github.kubeletauthproxy.authn.AuthenticatedGroupAdder;
 import io.github.kubeletauthproxy.authn.Authenticator;
 import io.github.kubeletauthproxy.authn.BearerTokenAuthenticator;
 import io.github.kubeletauthproxy.authn.CachingTokenAuthenticator;
+import io.github.kubeletauthproxy.authn.LastAllowTokenAuthenticator;
 import io.github.kubeletauthproxy.authn.TokenAuthenticator;
 import io.github.kubeletauthproxy.authn.TokenReviewAuthenticator;
 import io.github.kubeletauthproxy.authn.UnionAuthenticator;
@@ -31,8 +33,11 @@ import io.github.kubeletauthproxy.authz.Authorizer;
 import io.github.kubeletauthproxy.authz.CachingAuthorizer;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes;
+import io.github.kubeletauthproxy.authz.LastAllowAuthorizer;
+import io.github.kubeletauthproxy.authz.LastAllowScope;
 import io.github.kubeletauthproxy.authz.SubjectAccessReviewAuthorizer;
 import io.github.kubeletauthproxy.metrics.CacheMeters;
+import io.github.kubeletauthproxy.metrics.LastAllowMeters;
 import io.github.kubeletauthproxy.metrics.MeteredAuthenticator;
 import io.github.kubeletauthproxy.metrics.MeteredAuthorizer;
 import io.github.kubeletauthproxy.metrics.UpstreamTimer;
@@ -196,20 +201,46 @@ public class ProxyConfiguration {
         return new ApiServerHealth(client, calls);
     }
 
+    /**
+     * The clock of the caches and of the outage memory: the system's, unless a test put a {@link Ticker} bean in the
+     * context to move time itself.
+     */
+    private static Ticker ticker(ObjectProvider<Ticker> ticker) {
+        return ticker.getIfAvailable(Ticker::systemTicker);
+    }
+
+    /** What may be answered from a last allow while the API server fails: nothing unless the outage mode is on. */
+    @Bean
+    LastAllowScope lastAllowScope(ProxyProperties properties) {
+        ProxyProperties.Outage outage = properties.outage();
+        if (!outage.servesLastAllows()) {
+            return LastAllowScope.NONE;
+        }
+        log.warn("{}.outage.serve-last-allow-for={}: while the API server does not answer, GET nodes/{} is answered from "
+                + "its last allow (token and review) for up to that long", KEY, outage.serveLastAllowFor(), outage.subresources());
+        return LastAllowScope.of(outage.subresources());
+    }
+
     @Bean
     Authenticator authenticator(ProxyProperties properties, ApiServerClient client, ApiServerCalls calls,
-            MeterRegistry registry) {
+            MeterRegistry registry, ObjectProvider<Ticker> clock) {
+        Ticker ticker = ticker(clock);
         ProxyProperties.Authentication authentication = properties.authentication();
+        ProxyProperties.Outage outage = properties.outage();
         List<Authenticator> credentialMethods = new ArrayList<>();
         if (properties.tls().clientCaFile() != null) {
             credentialMethods.add(new X509Authenticator());
         }
         ProxyProperties.Token token = authentication.token();
         if (token.enabled()) {
-            TokenAuthenticator tokens = new CachingTokenAuthenticator(
-                    new TokenReviewAuthenticator(client, calls, token.audiences()),
-                    token.audiences(), token.successTtl(), token.failureTtl(), token.cacheSize(), Ticker.systemTicker(),
-                    CacheMeters.forCache("token", registry));
+            TokenAuthenticator reviews = new TokenReviewAuthenticator(client, calls, token.audiences());
+            if (outage.servesLastAllows()) {
+                // inside the cache: its age is the TokenReview's, and the cache never keeps it as a fresh answer
+                reviews = new LastAllowTokenAuthenticator(reviews, token.audiences(), outage.serveLastAllowFor(),
+                        token.cacheSize(), ticker, LastAllowMeters.forLayer(AuditRecord.AUTHENTICATION, registry));
+            }
+            TokenAuthenticator tokens = new CachingTokenAuthenticator(reviews, token.audiences(), token.successTtl(),
+                    token.failureTtl(), token.cacheSize(), ticker, CacheMeters.forCache("token", registry));
             credentialMethods.add(new BearerTokenAuthenticator(tokens));
             credentialMethods.add(new WebSocketTokenAuthenticator(tokens));
         }
@@ -223,12 +254,18 @@ public class ProxyConfiguration {
 
     @Bean
     KubeletAuthorization kubeletAuthorization(ProxyProperties properties, ApiServerClient client, ApiServerCalls calls,
-            MeterRegistry registry) {
+            MeterRegistry registry, LastAllowScope lastAllowScope, ObjectProvider<Ticker> clock) {
+        Ticker ticker = ticker(clock);
         ProxyProperties.Authorization authorization = properties.authorization();
-        Authorizer authorizer = new MeteredAuthorizer(
-                new CachingAuthorizer(new SubjectAccessReviewAuthorizer(client, calls),
-                        authorization.allowTtl(), authorization.denyTtl(), authorization.cacheSize(), Ticker.systemTicker(),
-                        CacheMeters.forCache("authorization", registry)),
+        ProxyProperties.Outage outage = properties.outage();
+        Authorizer reviews = new SubjectAccessReviewAuthorizer(client, calls);
+        if (outage.servesLastAllows()) {
+            // inside the cache, as for tokens
+            reviews = new LastAllowAuthorizer(reviews, lastAllowScope, outage.serveLastAllowFor(), authorization.cacheSize(),
+                    ticker, LastAllowMeters.forLayer(AuditRecord.AUTHORIZATION, registry));
+        }
+        Authorizer authorizer = new MeteredAuthorizer(new CachingAuthorizer(reviews, authorization.allowTtl(),
+                authorization.denyTtl(), authorization.cacheSize(), ticker, CacheMeters.forCache("authorization", registry)),
                 registry);
         return new KubeletAuthorization(authorizer, properties.nodeName());
     }

@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.github.kubeletauthproxy.authn.RequestCredentials;
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 
 /**
@@ -17,25 +18,29 @@ public final class KubeletAuthentication extends AbstractAuthenticationToken {
     private final transient RequestCredentials credentials;
     private final UserInfo user;
     private final RequestDecision.Refusal refusal;
+    private final transient LastAllowServed servedFromLastAllow;
 
-    private KubeletAuthentication(RequestCredentials credentials, UserInfo user, RequestDecision.Refusal refusal) {
+    private KubeletAuthentication(RequestCredentials credentials, UserInfo user, RequestDecision.Refusal refusal,
+            LastAllowServed servedFromLastAllow) {
         super(List.of());
         this.credentials = credentials;
         this.user = user;
         this.refusal = refusal;
+        this.servedFromLastAllow = servedFromLastAllow;
         setAuthenticated(user != null);
     }
 
     public static KubeletAuthentication unauthenticated(RequestCredentials credentials) {
-        return new KubeletAuthentication(credentials, null, null);
+        return new KubeletAuthentication(credentials, null, null, null);
     }
 
-    public static KubeletAuthentication authenticated(UserInfo user) {
-        return new KubeletAuthentication(RequestCredentials.none(), user, null);
+    /** {@code servedFromLastAllow}: null unless the user is the API server's last answer for a token (outage mode). */
+    public static KubeletAuthentication authenticated(UserInfo user, LastAllowServed servedFromLastAllow) {
+        return new KubeletAuthentication(RequestCredentials.none(), user, null, servedFromLastAllow);
     }
 
     public static KubeletAuthentication refused(RequestDecision.Refusal refusal) {
-        return new KubeletAuthentication(RequestCredentials.none(), null, refusal);
+        return new KubeletAuthentication(RequestCredentials.none(), null, refusal, null);
     }
 
     public RequestCredentials requestCredentials() {
@@ -45,6 +50,11 @@ public final class KubeletAuthentication extends AbstractAuthenticationToken {
     /** The established user; null before authentication and when it refused the request. */
     public UserInfo user() {
         return user;
+    }
+
+    /** Set when the user was served from a last allow because the API server did not answer the TokenReview. */
+    public LastAllowServed servedFromLastAllow() {
+        return servedFromLastAllow;
     }
 
     /** Why authentication refused the request; null unless it did. */

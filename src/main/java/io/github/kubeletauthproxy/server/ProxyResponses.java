@@ -39,6 +39,9 @@ public final class ProxyResponses {
             AuditRecord audit = AuditRecord.of(exchange);
             audit.decision(AuditRecord.DecisionKind.ALLOW);
             audit.allowedSubresource(allowed.allowedBy());
+            if (allowed.servedFromLastAllow() != null) {
+                audit.servedFromLastAllow(AuditRecord.AUTHORIZATION, allowed.servedFromLastAllow());
+            }
         } else if (decision instanceof RequestDecision.AllowedPodList list) {
             exchange.getAttributes().put(POD_LIST_USER, list.user());
             AuditRecord audit = AuditRecord.of(exchange);

@@ -6,6 +6,7 @@ import io.github.kubeletauthproxy.authz.AccessReview;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
 import io.github.kubeletauthproxy.authz.KubeletRequestAttributes.Attributes;
 import io.github.kubeletauthproxy.authz.PodScope;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import io.github.kubeletauthproxy.request.Screening;
 import io.github.kubeletauthproxy.status.StatusTexts;
 
@@ -20,8 +21,15 @@ import io.github.kubeletauthproxy.status.StatusTexts;
  */
 public sealed interface RequestDecision {
 
-    /** Allowed by the review {@code allowedBy} names ({@link AccessReview#label()}): forwarded to the kubelet. */
-    record Allowed(String allowedBy) implements RequestDecision {
+    /**
+     * Allowed by the review {@code allowedBy} names ({@link AccessReview#label()}): forwarded to the kubelet.
+     * {@code servedFromLastAllow}: set when that allow is the API server's last one (outage mode), null otherwise.
+     */
+    record Allowed(String allowedBy, LastAllowServed servedFromLastAllow) implements RequestDecision {
+
+        public Allowed(String allowedBy) {
+            this(allowedBy, null);
+        }
     }
 
     /**
@@ -122,7 +130,7 @@ public sealed interface RequestDecision {
     static RequestDecision authorized(UserInfo user, Attributes attributes, KubeletAuthorization.Outcome outcome,
             boolean legacyText) {
         return switch (outcome.kind()) {
-            case ALLOWED -> new Allowed(outcome.review().label());
+            case ALLOWED -> new Allowed(outcome.review().label(), outcome.servedFromLastAllow());
             case DENIED -> new Denied(user, attributes, legacyText);
             case FAILED, UNAVAILABLE -> unanswered(user, outcome);
             case POD_LIST_FILTERED -> new AllowedPodList(user);

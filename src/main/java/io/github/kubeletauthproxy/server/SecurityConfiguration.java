@@ -5,6 +5,8 @@ import io.github.kubeletauthproxy.authn.AuthenticationResult;
 import io.github.kubeletauthproxy.authn.Authenticator;
 import io.github.kubeletauthproxy.authn.UserInfo;
 import io.github.kubeletauthproxy.authz.KubeletAuthorization;
+import io.github.kubeletauthproxy.authz.LastAllowScope;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import io.github.kubeletauthproxy.request.Screening;
 import io.github.kubeletauthproxy.settings.ProxyProperties;
 import io.github.kubeletauthproxy.status.Causes;
@@ -37,7 +39,8 @@ public class SecurityConfiguration {
 
     @Bean
     SecurityWebFilterChain kubeletSecurity(ServerHttpSecurity http, Authenticator authenticator,
-            KubeletAuthorization authorization, ProxyProperties properties, ManagementPort managementPort) {
+            KubeletAuthorization authorization, LastAllowScope lastAllowScope, ProxyProperties properties,
+            ManagementPort managementPort) {
         boolean legacyForbidden = properties.authorization().forbiddenMessage() == ProxyProperties.ForbiddenMessage.LEGACY;
 
         AuthenticationWebFilter authentication = new AuthenticationWebFilter(
@@ -56,7 +59,8 @@ public class SecurityConfiguration {
                 .anonymous(ServerHttpSecurity.AnonymousSpec::disable)
                 .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
                 .addFilterAt(authentication, SecurityWebFiltersOrder.AUTHENTICATION)
-                .authorizeExchange(exchanges -> exchanges.anyExchange().access(kubeletAuthorization(authorization, legacyForbidden)))
+                .authorizeExchange(exchanges -> exchanges.anyExchange()
+                        .access(kubeletAuthorization(authorization, lastAllowScope, legacyForbidden)))
                 // a refused request reaches the entry point (authentication refused it) or the access-denied handler
                 // (authorization did); either way the answer is the refusal already decided
                 .exceptionHandling(handling -> handling
@@ -70,7 +74,7 @@ public class SecurityConfiguration {
         return authenticator.authenticate(request.requestCredentials())
                 .map(result -> {
                     if (result instanceof AuthenticationResult.Authenticated ok) {
-                        return KubeletAuthentication.authenticated(ok.user());
+                        return KubeletAuthentication.authenticated(ok.user(), ok.servedFromLastAllow());
                     }
                     String reason = result instanceof AuthenticationResult.Rejected rejected
                             ? rejected.reason() : RequestDecision.Unauthenticated.NO_CREDENTIALS;
@@ -83,11 +87,11 @@ public class SecurityConfiguration {
 
     /** Grants exactly the requests {@link #decide} allows; the decision is kept for the refusal handlers. */
     private static ReactiveAuthorizationManager<AuthorizationContext> kubeletAuthorization(KubeletAuthorization authorization,
-            boolean legacyForbidden) {
+            LastAllowScope lastAllowScope, boolean legacyForbidden) {
         return (authentication, context) -> {
             ServerWebExchange exchange = context.getExchange();
             return authentication.cast(KubeletAuthentication.class)
-                    .flatMap(kubelet -> decide(kubelet, exchange, authorization, legacyForbidden))
+                    .flatMap(kubelet -> decide(kubelet, exchange, authorization, lastAllowScope, legacyForbidden))
                     .map(decision -> {
                         ProxyResponses.decided(exchange, decision);
                         return new AuthorizationDecision(!(decision instanceof RequestDecision.Refusal));
@@ -95,9 +99,12 @@ public class SecurityConfiguration {
         };
     }
 
-    /** Authentication's refusal stands; otherwise the user's reviews of the screened request's records decide. */
+    /**
+     * Authentication's refusal stands; so does the TokenReview's failure for a request outside the outage scope when the
+     * user came from a last allow; otherwise the user's reviews of the screened request's records decide.
+     */
     private static Mono<RequestDecision> decide(KubeletAuthentication authentication, ServerWebExchange exchange,
-            KubeletAuthorization authorization, boolean legacyForbidden) {
+            KubeletAuthorization authorization, LastAllowScope lastAllowScope, boolean legacyForbidden) {
         if (authentication.refusal() != null) {
             return Mono.just(authentication.refusal());
         }
@@ -105,6 +112,15 @@ public class SecurityConfiguration {
         if (accepted == null) {
             // the screen runs before Spring Security on all traffic Spring Security sees: a missing screening is a bug
             return Mono.error(new IllegalStateException("request reached authorization without being screened"));
+        }
+        LastAllowServed lastAuthentication = authentication.servedFromLastAllow();
+        if (lastAuthentication != null) {
+            if (!lastAllowScope.covers(accepted.attributes())) {
+                // a scraper's last allow never opens exec, proxy or a write: refused as without the outage mode
+                return Mono.just(new RequestDecision.AuthenticationUnavailable(lastAuthentication.failure()
+                        + " (the token's last authentication is used only for the outage scope)"));
+            }
+            AuditRecord.of(exchange).servedFromLastAllow(AuditRecord.AUTHENTICATION, lastAuthentication);
         }
         UserInfo user = authentication.user();
         // noted now, not with the decision: a request abandoned during its reviews is still audited with its user

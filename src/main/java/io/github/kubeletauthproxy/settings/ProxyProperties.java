@@ -24,6 +24,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param streams        upgraded streams (exec, attach, port-forward)
  * @param apiServer      the API server that answers TokenReviews and SubjectAccessReviews
  * @param audit          where the audit records go
+ * @param outage         what the proxy answers while the API server does not answer
  */
 @ConfigurationProperties(ProxyProperties.PREFIX)
 public record ProxyProperties(
@@ -35,7 +36,8 @@ public record ProxyProperties(
         Upstream upstream,
         Streams streams,
         ApiServer apiServer,
-        Audit audit) {
+        Audit audit,
+        Outage outage) {
 
     public static final String PREFIX = "kubelet-auth-proxy";
 
@@ -49,6 +51,7 @@ public record ProxyProperties(
         requireSet(streams, PREFIX + ".streams");
         requireSet(apiServer, PREFIX + ".api-server");
         requireSet(audit, PREFIX + ".audit");
+        requireSet(outage, PREFIX + ".outage");
     }
 
     /**
@@ -321,6 +324,51 @@ public record ProxyProperties(
                 throw new IllegalArgumentException(PREFIX + ".audit.file must be set when " + PREFIX + ".audit.output is file");
             }
             requireBetween(queueSize, 1, Integer.MAX_VALUE, PREFIX + ".audit.queue-size");
+        }
+    }
+
+    /**
+     * While the API server does not answer. By default the proxy fails closed (503 without a TokenReview, 500 without a
+     * SubjectAccessReview); this mode lets the scrapers' reads go on for a while on the API server's last answers.
+     *
+     * @param serveLastAllowFor when set, a GET of the subresources below is answered from the API server's last allow
+     *                          (the token's last authentication, the review's last allow) when the API server fails,
+     *                          for at most this long after it was given; never in place of a rejection or a deny
+     *                          (0: off; at most 1h)
+     * @param subresources      the node subresources that may be served from a last allow: metrics, stats, log (paths
+     *                          reviewed on that record alone; never proxy, which opens exec)
+     */
+    public record Outage(Duration serveLastAllowFor, List<String> subresources) {
+
+        /** The longest outage the mode may bridge: beyond it, permissions withdrawn meanwhile matter more. */
+        public static final Duration MAX_SERVE_LAST_ALLOW_FOR = Duration.ofHours(1);
+
+        /** The subresources a path is reviewed on alone, and that only read. */
+        public static final List<String> SERVABLE_SUBRESOURCES = List.of("metrics", "stats", "log");
+
+        public Outage {
+            requireNotNegative(serveLastAllowFor, PREFIX + ".outage.serve-last-allow-for");
+            if (serveLastAllowFor.compareTo(MAX_SERVE_LAST_ALLOW_FOR) > 0) {
+                throw new IllegalArgumentException(PREFIX + ".outage.serve-last-allow-for must be at most "
+                        + MAX_SERVE_LAST_ALLOW_FOR + ", got " + serveLastAllowFor);
+            }
+            subresources = subresources == null ? List.of() : List.copyOf(subresources);
+            for (String subresource : subresources) {
+                if (!SERVABLE_SUBRESOURCES.contains(subresource)) {
+                    throw new IllegalArgumentException(PREFIX + ".outage.subresources: '" + subresource
+                            + "' cannot be served from a last allow" + (subresource.equals("proxy")
+                            ? " (nodes/proxy opens exec, attach and port-forward)" : "") + "; choose among "
+                            + SERVABLE_SUBRESOURCES);
+                }
+            }
+            if (!serveLastAllowFor.isZero() && subresources.isEmpty()) {
+                throw new IllegalArgumentException(PREFIX + ".outage.subresources must name at least one subresource when "
+                        + PREFIX + ".outage.serve-last-allow-for is set");
+            }
+        }
+
+        public boolean servesLastAllows() {
+            return !serveLastAllowFor.isZero();
         }
     }
 

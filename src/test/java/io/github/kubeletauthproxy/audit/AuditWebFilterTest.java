@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.kubeletauthproxy.authn.UserInfo;
+import io.github.kubeletauthproxy.cache.LastAllowServed;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -61,6 +63,20 @@ class AuditWebFilterTest {
         allowed.decision(AuditRecord.DecisionKind.ALLOW);
         assertThat(AuditWebFilter.line(allowedExchange, allowed, Instant.parse("2026-01-01T00:00:00Z"), 200, 3, "ON_COMPLETE"))
                 .doesNotContain("\"reason\"");
+    }
+
+    @Test
+    void anAllowServedFromTheLastAllowSaysWhichLayersHowOldAndWhy() {
+        var exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/metrics"));
+        AuditRecord record = AuditRecord.of(exchange);
+        record.decision(AuditRecord.DecisionKind.ALLOW);
+        record.allowedSubresource("metrics");
+        record.servedFromLastAllow(AuditRecord.AUTHENTICATION, new LastAllowServed(Duration.ofSeconds(75), "down"));
+        record.servedFromLastAllow(AuditRecord.AUTHORIZATION, new LastAllowServed(Duration.ofSeconds(200), "down"));
+
+        assertThat(AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 200, 3, "ON_COMPLETE"))
+                .contains("\"allowedBy\":\"metrics\",\"servedFromLastAllow\":{\"authentication\":{\"ageSeconds\":75,"
+                        + "\"failure\":\"down\"},\"authorization\":{\"ageSeconds\":200,\"failure\":\"down\"}},\"status\":200");
     }
 
     @Test

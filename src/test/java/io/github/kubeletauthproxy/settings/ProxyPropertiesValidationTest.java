@@ -38,7 +38,8 @@ class ProxyPropertiesValidationTest {
                     "kubelet-auth-proxy.streams.max-error-body-bytes=65536",
                     "kubelet-auth-proxy.api-server.request-timeout=10s", "kubelet-auth-proxy.api-server.max-concurrent-calls=4",
                     "kubelet-auth-proxy.api-server.retries=1", "kubelet-auth-proxy.api-server.retry-initial-backoff=500ms",
-                    "kubelet-auth-proxy.audit.output=stdout", "kubelet-auth-proxy.audit.queue-size=16");
+                    "kubelet-auth-proxy.audit.output=stdout", "kubelet-auth-proxy.audit.queue-size=16",
+                    "kubelet-auth-proxy.outage.serve-last-allow-for=10m", "kubelet-auth-proxy.outage.subresources=metrics,stats");
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
@@ -64,7 +65,13 @@ class ProxyPropertiesValidationTest {
             "kubelet-auth-proxy.tls.reload-interval|0s|kubelet-auth-proxy.tls.reload-interval",
             "kubelet-auth-proxy.audit.output|file|kubelet-auth-proxy.audit.file must be set when kubelet-auth-proxy.audit.output is file",
             "kubelet-auth-proxy.audit.output|syslog|kubelet-auth-proxy.audit.output",
-            "kubelet-auth-proxy.audit.queue-size|0|kubelet-auth-proxy.audit.queue-size must be at least 1"})
+            "kubelet-auth-proxy.audit.queue-size|0|kubelet-auth-proxy.audit.queue-size must be at least 1",
+            "kubelet-auth-proxy.outage.serve-last-allow-for|-1s|kubelet-auth-proxy.outage.serve-last-allow-for must not be negative",
+            "kubelet-auth-proxy.outage.serve-last-allow-for|61m|kubelet-auth-proxy.outage.serve-last-allow-for must be at most PT1H",
+            "kubelet-auth-proxy.outage.subresources|metrics,proxy|'kubelet-auth-proxy.outage.subresources: ''proxy'' cannot be served from a last allow (nodes/proxy opens exec'",
+            "kubelet-auth-proxy.outage.subresources|checkpoint|'kubelet-auth-proxy.outage.subresources: ''checkpoint'' cannot be served'",
+            "kubelet-auth-proxy.outage.subresources|pods|'kubelet-auth-proxy.outage.subresources: ''pods'' cannot be served'",
+            "kubelet-auth-proxy.outage.subresources|''|kubelet-auth-proxy.outage.subresources must name at least one subresource"})
     void aBadValueFailsWithTheKeyInTheMessage(String key, String value, String named) {
         runner.withPropertyValues(key + "=" + value).run(context -> {
             assertThat(context).hasFailed();
@@ -73,7 +80,9 @@ class ProxyPropertiesValidationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"kubelet-auth-proxy.listen.port,10443"})
+    @CsvSource({"kubelet-auth-proxy.listen.port,10443", "kubelet-auth-proxy.outage.subresources,log",
+            "kubelet-auth-proxy.outage.serve-last-allow-for,0s",
+            "kubelet-auth-proxy.outage.serve-last-allow-for,1h"})
     void theBaselineBinds(String key, String value) {
         runner.withPropertyValues(key + "=" + value).run(context -> {
             assertThat(context).hasNotFailed();

@@ -100,6 +100,11 @@ public final class FakeApiServer implements AutoCloseable {
         grants.put(grantKey(subject, verb, "", "nodes", subresource), true);
     }
 
+    /** Withdraws what {@link #grant} allowed. */
+    public void revoke(String subject, String verb, String subresource) {
+        grants.remove(grantKey(subject, verb, "", "nodes", subresource));
+    }
+
     /** Allows {@code verb resource/subresource} in {@code namespace} ({@code subresource} empty for the resource). */
     public void grantIn(String namespace, String subject, String verb, String resource, String subresource) {
         grants.put(grantKey(subject, verb, namespace, resource, subresource), true);

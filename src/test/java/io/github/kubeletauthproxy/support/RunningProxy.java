@@ -19,6 +19,7 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.kubeletauthproxy.KubeletAuthProxyApplication;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -41,6 +42,7 @@ public final class RunningProxy implements BeforeAllCallback, AfterAllCallback {
     private final Path dir;
     private final FakeApiServer api;
     private final Map<String, Object> settings = new LinkedHashMap<>();
+    private Ticker ticker;
     private ConfigurableApplicationContext application;
     private int port;
     private int managementPort;
@@ -80,6 +82,12 @@ public final class RunningProxy implements BeforeAllCallback, AfterAllCallback {
         return this;
     }
 
+    /** The clock of the proxy's caches and outage memory, moved by the test instead of by time. */
+    public RunningProxy withTicker(Ticker ticker) {
+        this.ticker = ticker;
+        return this;
+    }
+
     /** Client certificates from the cluster's CA authenticate users, as on a kubelet. */
     public RunningProxy acceptingClusterClientCertificates() {
         return with("kubelet-auth-proxy.tls.client-ca-file", file("cluster-ca.crt"));
@@ -87,7 +95,11 @@ public final class RunningProxy implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        application = new SpringApplicationBuilder(KubeletAuthProxyApplication.class)
+        SpringApplicationBuilder builder = new SpringApplicationBuilder(KubeletAuthProxyApplication.class);
+        if (ticker != null) {
+            builder.initializers(application -> application.getBeanFactory().registerSingleton("ticker", ticker));
+        }
+        application = builder
                 .run(settings.entrySet().stream().map(setting -> "--" + setting.getKey() + "=" + setting.getValue())
                         .toArray(String[]::new));
         port = application.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
