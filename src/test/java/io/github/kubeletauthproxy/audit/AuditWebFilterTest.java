@@ -163,6 +163,8 @@ class AuditWebFilterTest {
         record.reason("why");
         record.podList(List.of("ns"), 1, 2);
         record.stream("exec", 10, 20, "client_closed", 30);
+        record.servedFromLastAllow("authentication", new LastAllowServed(Duration.ofSeconds(360), "API server down"));
+        record.servedFromLastAllow("authorization", new LastAllowServed(Duration.ofSeconds(300), "API server down"));
 
         JsonNode parsed = JsonMapper.shared().readTree(
                 AuditWebFilter.line(exchange, record, Instant.parse("2026-01-01T00:00:00Z"), 101, 30, "ON_COMPLETE"));

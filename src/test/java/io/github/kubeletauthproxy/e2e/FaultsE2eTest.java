@@ -32,11 +32,14 @@ class FaultsE2eTest {
     LocalNode.Node node;
     ProxyUnderTest proxy;
     HttpClient client;
+    java.nio.file.Path audit;
 
     @BeforeAll
     void setUp(LocalNode.Node node) throws Exception {
         this.node = node;
-        proxy = ProxyUnderTest.start(node, Map.of("kubelet-auth-proxy.tls.reload-interval", "300ms"));
+        audit = java.nio.file.Files.createTempDirectory("kap-faults").resolve("audit.jsonl");
+        proxy = ProxyUnderTest.start(node, Map.of("kubelet-auth-proxy.tls.reload-interval", "300ms",
+                "kubelet-auth-proxy.audit.output", "file", "kubelet-auth-proxy.audit.file", audit.toString()));
         client = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa()))
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -146,6 +149,45 @@ class FaultsE2eTest {
 
         assertThat(reloads()).isGreaterThanOrEqualTo(before + 2);
         assertThat(statuses).hasSizeGreaterThan(5).containsOnly(200);
+    }
+
+    @Test
+    @Order(4)
+    void aKubeletThatDiesMidStreamEndsTheStreamWithAnAuditLineThatSaysSo() throws Exception {
+        String token = node.identities().serviceAccountToken("faults-stream", List.of(), Grant.of("proxy", "get", "create"));
+        node.identities().awaitGrants();
+        String mark = "mid-stream-" + System.nanoTime();
+        String exec = "/exec/default/logger/logger?command=sh&command=-c&command="
+                + java.net.URLEncoder.encode("echo ready; sleep 300; : " + mark, java.nio.charset.StandardCharsets.UTF_8)
+                + "&output=1";
+        try (var socket = ChannelWebSocket.connect(Identities.sslContext(null, proxy.servingCa()),
+                proxy.url().replace("https://", "wss://") + exec, "v4.channel.k8s.io", token)) {
+            // the command runs: the stream is open end to end
+            ChannelWebSocket.Message first = socket.next(Duration.ofSeconds(30));
+            assertThat(first).isNotNull();
+            assertThat(first.text()).isEqualTo("ready\n");
+            try {
+                node.stop("kubelet");
+                // the client's side of the stream ends with the kubelet's (bounded wait for that fact)
+                socket.drain(1, Duration.ofSeconds(30));
+            } finally {
+                node.repair();
+            }
+        }
+        String line = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (line == null && System.nanoTime() < deadline) {
+            line = java.nio.file.Files.readAllLines(audit).stream().filter(l -> l.contains(mark)).findFirst().orElse(null);
+            if (line == null) {
+                Thread.sleep(200);
+            }
+        }
+        assertThat(line).as("the stream's audit line").isNotNull();
+        var record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertThat(record.path("status").asInt()).isEqualTo(101);
+        assertThat(record.path("stream").path("kind").asText()).isEqualTo("exec");
+        assertThat(record.path("stream").path("end").asText()).isEqualTo("kubelet_closed");
+        assertThat(record.path("stream").path("bytesOut").asLong()).isPositive();
     }
 
     double reloads() throws Exception {
