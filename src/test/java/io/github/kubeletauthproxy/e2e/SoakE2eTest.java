@@ -116,6 +116,9 @@ class SoakE2eTest {
                     if (e.getCause() instanceof java.net.http.WebSocketHandshakeException refused
                             && refused.getResponse().statusCode() == 502) {
                         count(name + " handshakes answered 502 (kubelet connection failed)");
+                    } else if (e.getCause() instanceof java.net.http.HttpConnectTimeoutException) {
+                        // seen once in 36,000 streams of a 10-minute run on a loaded 2-core machine; bounded below
+                        count(name + " client connects timed out (10 s)");
                     } else {
                         unexpected.add(name + ": " + e);
                     }
@@ -242,6 +245,8 @@ class SoakE2eTest {
         for (String stream : List.of("exec", "port-forward")) {
             assertThat(counted(stream + " handshakes answered 502 (kubelet connection failed)"))
                     .as(stream + " handshakes the kubelet failed").isLessThanOrEqualTo(counted(stream + " streams") / 200);
+            assertThat(counted(stream + " client connects timed out (10 s)"))
+                    .as(stream + " connects that timed out").isLessThanOrEqualTo(1 + counted(stream + " streams") / 1000);
         }
         assertThat(after.openStreams()).as("streams left open").isZero();
         // after warm-up (the first sample after traffic started), nothing may grow with the traffic
