@@ -54,16 +54,9 @@ public final class RawHttp2 {
 
     /** Sends {@code fields} (and {@code body}, when not null) on stream 1 of a new HTTP/2 connection and reads the answer. */
     public static Answer exchange(SSLSocket socket, List<Field> fields, byte[] body) throws IOException {
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setApplicationProtocols(new String[] {"h2"});
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
-        if (!"h2".equals(socket.getApplicationProtocol())) {
-            throw new IllegalStateException("the server did not select h2 but '" + socket.getApplicationProtocol() + "'");
-        }
         OutputStream out = socket.getOutputStream();
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        frame(out, SETTINGS, 0, 0, new byte[0]);
+        open(socket, out);
+        out.flush();
         byte[] block = encode(fields);
         int flags = body == null ? END_STREAM : 0;
         int offset = 0;
@@ -89,13 +82,8 @@ public final class RawHttp2 {
      * connection ended ({@code goaway} or {@code closed}) and how many streams were written before it did.
      */
     public static Answer rapidReset(SSLSocket socket, List<Field> fields, int streams) throws IOException {
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setApplicationProtocols(new String[] {"h2"});
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
         OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        frameUnflushed(out, SETTINGS, 0, 0, new byte[0]);
+        open(socket, out);
         byte[] block = encode(fields);
         byte[] cancel = {0, 0, 0, 8};
         int written = 0;
@@ -128,6 +116,19 @@ public final class RawHttp2 {
         } catch (EOFException | SocketException closed) {
             return new Answer(0, String.valueOf(written), "closed");
         }
+    }
+
+    /** Negotiates h2 by ALPN (anything else is a test failure) and writes the connection preface and empty SETTINGS. */
+    private static void open(SSLSocket socket, OutputStream out) throws IOException {
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        if (!"h2".equals(socket.getApplicationProtocol())) {
+            throw new IllegalStateException("the server did not select h2 but '" + socket.getApplicationProtocol() + "'");
+        }
+        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        frameUnflushed(out, SETTINGS, 0, 0, new byte[0]);
     }
 
     private static void frameUnflushed(OutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
@@ -205,9 +206,7 @@ public final class RawHttp2 {
     }
 
     private static void frame(OutputStream out, int type, int flags, int stream, byte[] payload) throws IOException {
-        out.write(new byte[] {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
-                (byte) type, (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream});
-        out.write(payload);
+        frameUnflushed(out, type, flags, stream, payload);
         out.flush();
     }
 
