@@ -65,7 +65,13 @@ public final class CoalescingCache<K, V> {
                 return Mono.fromFuture(existing, true);
             }
             listener.record(Outcome.MISS);
-            load.get().subscribe(mine::complete, mine::completeExceptionally,
+            load.get().subscribe(value -> {
+                // the TTL counts from the answer: the entry becomes the answer before any caller sees it. Left to
+                // Caffeine, the TTL would start in its own completion callback, which runs after the callers' (a
+                // CompletableFuture runs the callbacks last registered first), so late by whatever they do first.
+                cache.asMap().replace(key, mine, CompletableFuture.completedFuture(value));
+                mine.complete(value);
+            }, mine::completeExceptionally,
                     () -> mine.completeExceptionally(new IllegalStateException("load completed without a value")));
             return Mono.fromFuture(mine, true);
         });

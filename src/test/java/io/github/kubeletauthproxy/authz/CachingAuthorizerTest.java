@@ -67,6 +67,20 @@ class CachingAuthorizerTest {
     }
 
     @Test
+    void aDecisionsTtlCountsFromTheAnswerNotFromWhenItsCallersAreDone() {
+        Sinks.One<Decision> answer = Sinks.one();
+        AtomicInteger reviews = new AtomicInteger();
+        var authorizer = cache(review -> reviews.incrementAndGet() == 1 ? answer.asMono() : apiServer.authorize(review));
+        // the first caller takes a minute with the denial before it lets go (what an outage test's clock does)
+        authorizer.authorize(review("a", "proxy")).doOnNext(decision -> ticker.advance(Duration.ofMinutes(1))).subscribe();
+        answer.tryEmitValue(new Decision(Decision.Kind.NO_OPINION, ""));
+
+        // the denial is a minute old: beyond the deny TTL, so the next caller is reviewed again
+        authorizer.authorize(review("a", "proxy")).block();
+        assertThat(reviews).hasValue(2);
+    }
+
+    @Test
     void theKeyIsTheWholeReview() {
         var authorizer = cache(apiServer);
         authorizer.authorize(review("a", "stats")).block();
