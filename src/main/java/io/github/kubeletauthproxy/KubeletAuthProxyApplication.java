@@ -2,6 +2,7 @@ package io.github.kubeletauthproxy;
 
 import java.util.Arrays;
 
+import io.github.kubeletauthproxy.cli.CheckInstallCommand;
 import io.github.kubeletauthproxy.cli.ExplainCommand;
 import io.github.kubeletauthproxy.cli.VersionCommand;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,8 @@ import org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServic
 import org.springframework.context.ApplicationListener;
 
 /**
- * Entry point: the proxy server, {@code explain …} to print the reviews a request would cause, or {@code --version}.
+ * Entry point: the proxy server, {@code explain …} to print the reviews a request would cause, {@code check-install …}
+ * (the chart's {@code helm test}: allowed and refused requests through an installed proxy), or {@code --version}.
  */
 @SpringBootApplication(exclude = ReactiveUserDetailsServiceAutoConfiguration.class)
 public class KubeletAuthProxyApplication {
@@ -20,6 +22,9 @@ public class KubeletAuthProxyApplication {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("explain")) {
             System.exit(ExplainCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("check-install")) {
+            System.exit(CheckInstallCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
         }
         if (args.length > 0 && args[0].equals("--version")) {
             System.exit(VersionCommand.run(System.out));

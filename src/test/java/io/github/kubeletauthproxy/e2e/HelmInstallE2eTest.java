@@ -24,12 +24,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The chart installed for real: the image built without Docker and imported into containerd, controller-manager and
  * scheduler running, {@code helm install} into kube-system, the DaemonSet's pod Ready, kubectl through the pod's
- * port (allowed and refused), {@code helm upgrade} rolls the pod, {@code helm uninstall} leaves nothing behind. (The
- * chart's {@code helm test} pod is checked by scripts/helm-check against a stub proxy. Against the real proxy its
- * busybox wget cannot complete a TLS handshake: busybox's own TLS sends no signature_algorithms extension, which in
- * TLS 1.2 means SHA-1 signatures, and the proxy's TLS stack refuses those where the kubelet's Go stack accepts them;
- * seen with openssl s_server too. A test client with a modern TLS stack, or that acceptance, is still to be done.)
- * The commands are the README's "Deploy with Helm" commands, with the local node's few differences spelled out.
+ * port (allowed and refused), {@code helm test} (the chart's test pod runs the proxy's own image's
+ * {@code check-install}: one allowed and two refused requests through the proxy on its node), {@code helm upgrade}
+ * rolls the pod, {@code helm uninstall} leaves nothing behind. The commands are the README's "Deploy with Helm"
+ * commands, with the local node's few differences spelled out.
  */
 @ExtendWith(LocalNode.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,15 +45,13 @@ class HelmInstallE2eTest {
     Path dir;
 
     /**
-     * What the local node needs beyond the chart's defaults: local images (the proxy's and, for {@code helm test},
-     * the busybox that scripts/local-node imports), host networking, the API server's address.
+     * What the local node needs beyond the chart's defaults: the proxy's image as imported (never pulled; the
+     * {@code helm test} pod runs the same image with the same pull policy), host networking, the API server's address.
      */
     List<String> localNodeValues() {
         return List.of("--set", "image.pullPolicy=Never", "--set", "hostNetwork=true",
                 "--set-json", "extraEnv=[{\"name\":\"KUBERNETES_SERVICE_HOST\",\"value\":\"127.0.0.1\"},"
-                        + "{\"name\":\"KUBERNETES_SERVICE_PORT\",\"value\":\"6443\"}]",
-                "--set", "test.image.registry=docker.io", "--set", "test.image.repository=local/busybox",
-                "--set-string", "test.image.tag=1", "--set", "test.image.pullPolicy=Never");
+                        + "{\"name\":\"KUBERNETES_SERVICE_PORT\",\"value\":\"6443\"}]");
     }
 
     @BeforeAll
@@ -115,7 +111,8 @@ class HelmInstallE2eTest {
     void everyRenderedManifestIsAcceptedByTheRealApiServer() throws Exception {
         for (Path values : List.of(Path.of("helm/kubelet-auth-proxy/ci/host-network-values.yaml"),
                 Path.of("helm/kubelet-auth-proxy/ci/streams-off-values.yaml"), Path.of("helm/kubelet-auth-proxy/values.yaml"))) {
-            // without the helm test hook: its pod needs its ServiceAccount to exist, which a dry-run never creates
+            // without the helm test hooks: their pod needs their ServiceAccount to exist, which a dry-run never creates
+            // (helm test below creates them for real)
             String rendered = helm("template", RELEASE, "helm/kubelet-auth-proxy", "-n", NAMESPACE, "--skip-tests", "-f",
                     values.toString()).out();
             Path file = dir.resolve(values.getFileName());
@@ -160,6 +157,33 @@ class HelmInstallE2eTest {
         String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor(1, TimeUnit.MINUTES);
         return new Run(process.exitValue(), out, err);
+    }
+
+    @Test
+    @Order(3)
+    void helmTestPassesThroughTheProxyOnTheNode() throws Exception {
+        String testPod = RELEASE + "-kubelet-auth-proxy-test";
+        Run test;
+        try {
+            test = helm("test", RELEASE, "-n", NAMESPACE, "--timeout", "4m");
+        } catch (IllegalStateException failed) {
+            // a failed test pod is kept (hook-delete-policy hook-succeeded): its log says which request went wrong
+            String log = kubectl("-n", NAMESPACE, "logs", testPod).out();
+            throw new AssertionError(failed.getMessage() + "\ntest pod log:\n" + log, failed);
+        }
+        assertThat(test.out()).contains("TEST SUITE:     " + testPod).contains("Phase:          Succeeded");
+        // the pod's log (helm.sh/hook-output-log-policy), which helm writes to its log (stderr) before deleting the pod
+        String user = Identities.serviceAccountUser(NAMESPACE, testPod);
+        assertThat(test.err() + test.out()).contains(
+                "the proxy on this node: https://",
+                "allowed: GET /healthz with the test's token (get nodes/healthz): expected 200 \"ok\", got 200 \"ok\"",
+                "refused: GET /stats/summary with the test's token (no get nodes/stats): expected 403, got 403 \"Forbidden (user="
+                        + user + ", verb=get, resource=nodes, subresource(s)=[stats])\"",
+                "refused: GET /healthz without a token: expected 401, got 401 \"Unauthorized\"",
+                "passed");
+        // the test's pod, ServiceAccount and RBAC are hooks deleted when the test passes
+        assertThat(leftoversAfter(Duration.ofMinutes(1), "pods,serviceaccounts,clusterroles,clusterrolebindings,roles,rolebindings",
+                SELECTOR + ",app.kubernetes.io/component=test")).isBlank();
     }
 
     @Test

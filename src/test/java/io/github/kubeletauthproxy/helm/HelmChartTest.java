@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * equal to the committed snapshots, the README equal to helm-docs' rendering of values.yaml, bad values refused by
  * values.schema.json, no nodes/proxy in the proxy's ClusterRole when streams, container logs and proxy are off,
  * renders that do not change between two runs for GitOps (existing Secret, cert-manager), the chart as a file://
- * subchart of an umbrella chart with global values, and the {@code helm test} script against a stub proxy.
- * (The real install, with {@code helm test}, is HelmInstallE2eTest.)
+ * subchart of an umbrella chart with global values. (The {@code helm test} pod's arguments: CheckInstallChartTest; the
+ * real install, with {@code helm test}, is HelmInstallE2eTest.)
  */
 class HelmChartTest {
 

@@ -97,6 +97,8 @@ public final class FakeKubelet implements AutoCloseable {
         String path = uri.getRawPath();
         if (path.equals("/pods")) {
             respond(exchange, 200, "application/json", podList);
+        } else if (path.equals("/healthz")) {
+            respond(exchange, 200, "text/plain", "ok");
         } else if (path.startsWith("/containerLogs/")) {
             exchange.getResponseHeaders().set("Content-Type", "text/plain");
             exchange.sendResponseHeaders(200, 0);
