@@ -40,7 +40,6 @@ import io.github.kubeletauthproxy.metrics.CacheMeters;
 import io.github.kubeletauthproxy.metrics.LastAllowMeters;
 import io.github.kubeletauthproxy.metrics.MeteredAuthenticator;
 import io.github.kubeletauthproxy.metrics.MeteredAuthorizer;
-import io.github.kubeletauthproxy.metrics.UpstreamTimer;
 import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.server.ApiServerHealth;
 import io.github.kubeletauthproxy.server.BodyLimit;
@@ -310,11 +309,6 @@ public class ProxyConfiguration {
     @Bean
     AuditWebFilter auditWebFilter(ManagementPort managementPort, AuditStream auditStream, MeterRegistry registry) {
         return new AuditWebFilter(managementPort::isManagementRequest, auditStream, registry);
-    }
-
-    @Bean
-    UpstreamTimer upstreamTimer(MeterRegistry registry) {
-        return new UpstreamTimer(registry);
     }
 
     static Path readable(String file, String key) {

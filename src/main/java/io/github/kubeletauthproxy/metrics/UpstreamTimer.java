@@ -2,21 +2,21 @@ package io.github.kubeletauthproxy.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebHandler;
 import reactor.core.publisher.Mono;
 
 /** Times forwarded requests until the kubelet's response headers are sent on (not the whole stream). */
-public final class UpstreamTimer implements GlobalFilter, Ordered {
+public final class UpstreamTimer implements WebHandler {
 
     private final MeterRegistry registry;
     private final MeterCache<String, Timer> timers;
+    private final WebHandler next;
 
-    public UpstreamTimer(MeterRegistry registry) {
+    public UpstreamTimer(MeterRegistry registry, WebHandler next) {
         this.registry = registry;
+        this.next = next;
         this.timers = new MeterCache<>(code -> Timer.builder("kubelet_auth_proxy_upstream_duration")
                 .description("Time from forwarding a request to the kubelet until its response headers")
                 .tag("code", code)
@@ -25,18 +25,13 @@ public final class UpstreamTimer implements GlobalFilter, Ordered {
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    public Mono<Void> handle(ServerWebExchange exchange) {
         Timer.Sample sample = Timer.start(registry);
         exchange.getResponse().beforeCommit(() -> {
             HttpStatusCode status = exchange.getResponse().getStatusCode();
             sample.stop(timers.get(status == null ? "none" : Integer.toString(status.value())));
             return Mono.empty();
         });
-        return chain.filter(exchange);
-    }
-
-    @Override
-    public int getOrder() {
-        return Ordered.HIGHEST_PRECEDENCE + 1;
+        return next.handle(exchange);
     }
 }

@@ -47,8 +47,21 @@ public final class ScreeningWebFilter implements WebFilter, Ordered {
 
     /** The path as the server received it: the request line's target (HTTP/2: {@code :path}), not the parsed URI. */
     static String rawPath(ServerHttpRequest request) {
+        return RequestScreen.pathOf(requestTarget(request));
+    }
+
+    /**
+     * The request target exactly as the server received it (the HTTP/1.1 request line's, HTTP/2's {@code :path}): one
+     * character per byte, never decoded or normalised. The screen reads its path from here and the upstream forwards it,
+     * so that what is reviewed is what the kubelet receives.
+     */
+    public static String requestTarget(ServerHttpRequest request) {
         Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-        return nativeRequest instanceof HttpServerRequest netty ? RequestScreen.pathOf(netty.uri()) : request.getURI().getRawPath();
+        if (nativeRequest instanceof HttpServerRequest netty) {
+            return netty.uri();
+        }
+        String query = request.getURI().getRawQuery();
+        return query == null ? request.getURI().getRawPath() : request.getURI().getRawPath() + "?" + query;
     }
 
     @Override

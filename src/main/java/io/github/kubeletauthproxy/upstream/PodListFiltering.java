@@ -6,10 +6,6 @@ import io.github.kubeletauthproxy.authz.PodListFilter;
 import io.github.kubeletauthproxy.server.ProxyResponses;
 import io.github.kubeletauthproxy.server.RequestDecision;
 import org.reactivestreams.Publisher;
-import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
-import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -19,6 +15,7 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebHandler;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -26,24 +23,27 @@ import reactor.core.publisher.Mono;
  * Pod-scoped {@code GET /pods}: the only answer the proxy reads before passing it on. The kubelet's list is gathered
  * (unencoded: the proxy asks for no compression and no range), cut down by {@link PodListFilter}, and written with its
  * new length. Nothing of the kubelet's list reaches the caller unless the filter produced it; an answer that cannot
- * be read is a 502, a review that cannot be answered a 500.
+ * be read is a 502, a review that cannot be answered a 500. The steps after it write the kubelet's answer into the
+ * filtered response it hands them.
  */
-public final class PodListFiltering implements GlobalFilter, Ordered {
+public final class PodListFiltering implements WebHandler {
 
     /** The kubelet's list is a few KiB per pod; 110 pods (its default maximum) stay far below this. */
     static final int MAX_LIST_BYTES = 32 * 1024 * 1024;
 
     private final PodListFilter filter;
+    private final WebHandler next;
 
-    public PodListFiltering(PodListFilter filter) {
+    public PodListFiltering(PodListFilter filter, WebHandler next) {
         this.filter = filter;
+        this.next = next;
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    public Mono<Void> handle(ServerWebExchange exchange) {
         UserInfo user = ProxyResponses.podListFilteredFor(exchange);
         if (user == null) {
-            return chain.filter(exchange);
+            return next.handle(exchange);
         }
         ServerHttpRequest request = exchange.getRequest().mutate()
                 .headers(headers -> {
@@ -52,7 +52,7 @@ public final class PodListFiltering implements GlobalFilter, Ordered {
                 })
                 .build();
         ServerHttpResponse response = new FilteredResponse(exchange, user);
-        return chain.filter(exchange.mutate().request(request).response(response).build());
+        return next.handle(exchange.mutate().request(request).response(response).build());
     }
 
     private final class FilteredResponse extends ServerHttpResponseDecorator {
@@ -123,11 +123,5 @@ public final class PodListFiltering implements GlobalFilter, Ordered {
             getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
             getHeaders().remove(HttpHeaders.CONTENT_ENCODING);
         }
-    }
-
-    @Override
-    public int getOrder() {
-        // before the gateway writes the kubelet's answer, so that it writes into the filtered response
-        return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
     }
 }

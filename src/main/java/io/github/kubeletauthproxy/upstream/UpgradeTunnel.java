@@ -9,12 +9,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.kubeletauthproxy.audit.AuditRecord;
+import io.github.kubeletauthproxy.request.RequestScreen;
 import io.github.kubeletauthproxy.server.ProxyResponses;
 import io.github.kubeletauthproxy.tls.TokenFile;
 import io.netty.channel.Channel;
-import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -22,6 +20,7 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebHandler;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
@@ -31,9 +30,10 @@ import reactor.netty.NettyPipeline;
  * (an accepted {@code Upgrade} on exec, attach or port-forward) and the same authentication and authorization
  * as every other request. It opens its own HTTP/1.1 connection to the kubelet and sends the upgrade request;
  * only a 101 turns both connections into a byte tunnel. Any other answer goes back to the client as it came,
- * with {@code Connection: close}, so no reusable connection is left behind (CVE-2018-1002105).
+ * with {@code Connection: close}, so no reusable connection is left behind (CVE-2018-1002105). Every request without
+ * an {@code Upgrade} goes on to the next step.
  */
-public final class UpgradeTunnel implements GlobalFilter, Ordered {
+public final class UpgradeTunnel implements WebHandler {
 
     private final URI kubelet;
     private final UpstreamTls tls;
@@ -43,9 +43,10 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
     private final Duration idleTimeout;
     private final Duration maxLifetime;
     private final int maxErrorBodyBytes;
+    private final WebHandler next;
 
     public UpgradeTunnel(URI kubelet, UpstreamTls tls, Optional<TokenFile> token, OpenStreams streams,
-            Duration connectTimeout, Duration idleTimeout, Duration maxLifetime, int maxErrorBodyBytes) {
+            Duration connectTimeout, Duration idleTimeout, Duration maxLifetime, int maxErrorBodyBytes, WebHandler next) {
         this.kubelet = kubelet;
         this.tls = tls;
         this.token = token;
@@ -54,13 +55,14 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         this.idleTimeout = idleTimeout;
         this.maxLifetime = maxLifetime;
         this.maxErrorBodyBytes = maxErrorBodyBytes;
+        this.next = next;
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    public Mono<Void> handle(ServerWebExchange exchange) {
         ServerHttpRequest request = exchange.getRequest();
         if (!request.getHeaders().containsHeader(HttpHeaders.UPGRADE)) {
-            return chain.filter(exchange);
+            return next.handle(exchange);
         }
         Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
         if (!(nativeRequest instanceof Connection connection) || connection.channel().pipeline().get(NettyPipeline.HttpCodec) == null) {
@@ -74,8 +76,9 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
             };
         }
         Channel client = connection.channel();
-        String path = request.getURI().getRawPath();
-        String pathAndQuery = request.getURI().getRawQuery() == null ? path : path + "?" + request.getURI().getRawQuery();
+        // the request head is written one byte per character: the client's bytes
+        String pathAndQuery = ForwardedTarget.of(request);
+        String path = RequestScreen.pathOf(pathAndQuery);
         HttpHeaders headers = UpstreamRequestHeaders.sanitizeForUpgrade(request.getHeaders(), token.map(TokenFile::value));
         OpenStreams.Kind kind = OpenStreams.Kind.of(path);
         AuditRecord audit = AuditRecord.of(exchange);
@@ -150,11 +153,5 @@ public final class UpgradeTunnel implements GlobalFilter, Ordered {
         response.getHeaders().set(HttpHeaders.CONNECTION, "close");
         response.getHeaders().setContentLength(refused.body().length);
         return response.writeWith(Mono.just(response.bufferFactory().wrap(refused.body())));
-    }
-
-    /** Before the gateway's WebSocket and Netty routing filters. */
-    @Override
-    public int getOrder() {
-        return Ordered.LOWEST_PRECEDENCE - 100;
     }
 }

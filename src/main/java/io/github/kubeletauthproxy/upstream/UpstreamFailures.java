@@ -6,27 +6,28 @@ import java.util.concurrent.TimeoutException;
 
 import io.github.kubeletauthproxy.server.ProxyResponses;
 import io.github.kubeletauthproxy.status.Causes;
-import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebHandler;
 import reactor.core.publisher.Mono;
 
 /**
  * Turns a failure to reach the kubelet into a 502 that names the kubelet, instead of a generic 500. Only
- * while nothing has been sent to the client yet; a stream that breaks later is simply closed.
+ * while nothing has been sent to the client yet; a stream that breaks later is simply closed. The outermost step of
+ * forwarding, so that it sees the failures of every step inside it.
  */
-public final class UpstreamFailures implements GlobalFilter, Ordered {
+public final class UpstreamFailures implements WebHandler {
 
     private final String upstream;
+    private final WebHandler next;
 
-    public UpstreamFailures(String upstream) {
+    public UpstreamFailures(String upstream, WebHandler next) {
         this.upstream = upstream;
+        this.next = next;
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-        return chain.filter(exchange).onErrorResume(
+    public Mono<Void> handle(ServerWebExchange exchange) {
+        return next.handle(exchange).onErrorResume(
                 e -> isUnreachable(e) && !exchange.getResponse().isCommitted(),
                 e -> ProxyResponses.status(exchange, 502, "BadGateway",
                         "cannot reach the kubelet at " + upstream + ": " + Causes.describe(e)));
@@ -41,10 +42,5 @@ public final class UpstreamFailures implements GlobalFilter, Ordered {
             }
         }
         return false;
-    }
-
-    @Override
-    public int getOrder() {
-        return Ordered.HIGHEST_PRECEDENCE;
     }
 }

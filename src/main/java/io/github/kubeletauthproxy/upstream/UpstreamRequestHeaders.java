@@ -1,28 +1,28 @@
 package io.github.kubeletauthproxy.upstream;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import io.github.kubeletauthproxy.authn.RequestCredentials;
 import io.github.kubeletauthproxy.tls.TokenFile;
-import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
-import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.web.server.ServerWebExchange;
 
 /**
  * What the kubelet receives: the client's headers without its credentials, without identity or forwarding
  * headers a client could forge, without hop-by-hop headers, and with the proxy's own token when it uses one.
- * Runs last among the gateway's header filters.
  */
-public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered {
+public final class UpstreamRequestHeaders {
 
     private static final List<String> DROPPED_PREFIXES = List.of("impersonate-", "x-remote-", "x-forwarded-");
 
+    // proxy-authenticate and x-application-context: the rest of the gateway's hop-by-hop list, which ran before this
     private static final List<String> DROPPED = List.of("authorization", "proxy-authorization", "forwarded",
-            "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+            "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+            "proxy-authenticate", "x-application-context");
 
     private final Optional<TokenFile> token;
 
@@ -30,19 +30,14 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
         this.token = token;
     }
 
-    @Override
-    public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+    /** The headers to send upstream for the client's {@code input}, with the proxy's current token. */
+    public HttpHeaders forKubelet(HttpHeaders input) {
         return sanitize(input, token.map(TokenFile::value));
     }
 
     /** The headers to send upstream for the client's {@code input}; {@code proxyToken} is added as bearer. */
     public static HttpHeaders sanitize(HttpHeaders input, Optional<String> proxyToken) {
-        List<String> connectionListed = new ArrayList<>();
-        for (String value : input.getOrEmpty(HttpHeaders.CONNECTION)) {
-            for (String name : value.split(",")) {
-                connectionListed.add(name.trim().toLowerCase(Locale.ROOT));
-            }
-        }
+        Set<String> connectionListed = connectionListed(input);
         HttpHeaders output = new HttpHeaders();
         for (String name : input.headerNames()) {
             String lower = name.toLowerCase(Locale.ROOT);
@@ -59,6 +54,12 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
             }
             output.put(name, input.getOrEmpty(name));
         }
+        String transferEncoding = input.getFirst(HttpHeaders.TRANSFER_ENCODING);
+        if (transferEncoding != null && transferEncoding.trim().equalsIgnoreCase("chunked")) {
+            // a body framed both ways is sent chunked, never with a length the chunks may contradict (Netty's server
+            // already drops such a length; the gateway did too)
+            output.remove(HttpHeaders.CONTENT_LENGTH);
+        }
         proxyToken.ifPresent(value -> output.set(HttpHeaders.AUTHORIZATION, "Bearer " + value));
         return output;
     }
@@ -69,6 +70,17 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
         output.set(HttpHeaders.CONNECTION, "Upgrade");
         output.put(HttpHeaders.UPGRADE, input.getOrEmpty(HttpHeaders.UPGRADE));
         return output;
+    }
+
+    /** The header names a {@code Connection} header lists: hop-by-hop for this one connection. */
+    static Set<String> connectionListed(HttpHeaders headers) {
+        Set<String> listed = new HashSet<>();
+        for (String value : headers.getOrEmpty(HttpHeaders.CONNECTION)) {
+            for (String name : value.split(",")) {
+                listed.add(name.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        return listed;
     }
 
     static List<String> withoutTokenEntries(List<String> headerValues) {
@@ -82,15 +94,5 @@ public final class UpstreamRequestHeaders implements HttpHeadersFilter, Ordered 
             }
         }
         return protocols;
-    }
-
-    @Override
-    public boolean supports(Type type) {
-        return type == Type.REQUEST;
-    }
-
-    @Override
-    public int getOrder() {
-        return Ordered.LOWEST_PRECEDENCE;
     }
 }

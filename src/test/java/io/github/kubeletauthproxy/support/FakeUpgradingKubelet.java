@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -41,23 +39,7 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
 
     /** Serves a certificate {@code cluster} issued for 127.0.0.1 and requires client certificates from it. */
     public FakeUpgradingKubelet(TestPki cluster) {
-        try {
-            server = (SSLServerSocket) cluster.sslContext(cluster.server("kubelet", List.of("127.0.0.1"), List.of()))
-                    .getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.setNeedClientAuth(true);
-        threads.submit(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket socket = server.accept();
-                    threads.submit(() -> serve(socket));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+        server = RawTlsServer.listen(cluster, threads, this::serve);
     }
 
     /** Connections from the proxy that are open now. */
@@ -92,7 +74,7 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
         try (socket) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            String head = readHead(in);
+            String head = RawTlsServer.readHead(in);
             heads.add(head);
             String requestLine = head.substring(0, head.indexOf("\r\n"));
             if (requestLine.contains("oversize")) {
@@ -154,17 +136,6 @@ public final class FakeUpgradingKubelet implements AutoCloseable {
         } finally {
             open.decrementAndGet();
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        int b;
-        while (matched < 4 && (b = in.read()) >= 0) {
-            head.write(b);
-            matched = (b == '\r' || b == '\n') && "\r\n\r\n".charAt(matched) == b ? matched + 1 : 0;
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

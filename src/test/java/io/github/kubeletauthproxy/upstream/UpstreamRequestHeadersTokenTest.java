@@ -24,12 +24,12 @@ class UpstreamRequestHeadersTokenTest {
         TokenFile token = new TokenFile(file, "upstream-token");
         UpstreamRequestHeaders headers = new UpstreamRequestHeaders(Optional.of(token));
 
-        assertThat(headers.filter(new HttpHeaders(), null).getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer first-token");
+        assertThat(headers.forKubelet(new HttpHeaders()).getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer first-token");
 
         Files.writeString(file, "second-token");
         assertThat(token.reload()).isTrue();
         assertThat(token.reload()).isFalse();
-        assertThat(headers.filter(new HttpHeaders(), null).getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer second-token");
+        assertThat(headers.forKubelet(new HttpHeaders()).getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer second-token");
 
         Files.writeString(file, "  \n");
         assertThatThrownBy(token::reload).hasMessageContaining("empty");
