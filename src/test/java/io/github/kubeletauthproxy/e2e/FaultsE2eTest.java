@@ -40,8 +40,7 @@ class FaultsE2eTest {
         audit = java.nio.file.Files.createTempDirectory("kap-faults").resolve("audit.jsonl");
         proxy = ProxyUnderTest.start(node, Map.of("kubelet-auth-proxy.tls.reload-interval", "300ms",
                 "kubelet-auth-proxy.audit.output", "file", "kubelet-auth-proxy.audit.file", audit.toString()));
-        client = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa()))
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        client = proxy.client();
     }
 
     @AfterAll
@@ -195,10 +194,8 @@ class FaultsE2eTest {
     }
 
     double reloads() throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxy.managementUrl() + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(line -> line.startsWith("kubelet_auth_proxy_credential_reloads_total{"))
-                .filter(line -> line.contains("credential=\"serving\"") || line.contains("credential=\"upstream-client\""))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        String metrics = proxy.metrics();
+        return ProxyUnderTest.metric(metrics, "kubelet_auth_proxy_credential_reloads_total", "credential=\"serving\"")
+                + ProxyUnderTest.metric(metrics, "kubelet_auth_proxy_credential_reloads_total", "credential=\"upstream-client\"");
     }
 }

@@ -124,7 +124,11 @@ public final class ProxyUnderTest implements AutoCloseable {
                 "--kubelet-auth-proxy.api-server.kubeconfig=" + node.file("PROXY_KUBECONFIG"),
                 "--management.server.port=" + managementPort,
                 "--management.server.address=127.0.0.1"));
-        overrides.forEach((key, value) -> args.add("--" + key + "=" + value));
+        // an override replaces the default of the same key: Spring would join two values of one key with a comma
+        overrides.forEach((key, value) -> {
+            args.removeIf(arg -> arg.startsWith("--" + key + "="));
+            args.add("--" + key + "=" + value);
+        });
         return args;
     }
 
@@ -149,6 +153,31 @@ public final class ProxyUnderTest implements AutoCloseable {
 
     public String managementUrl() {
         return "http://127.0.0.1:" + managementPort;
+    }
+
+    /** A client that trusts the proxy's serving certificate. */
+    public java.net.http.HttpClient client() {
+        return java.net.http.HttpClient.newBuilder().sslContext(Identities.sslContext(null, servingCa()))
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    }
+
+    /** The proxy's Prometheus exposition, from its management port. */
+    public String metrics() throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(managementUrl() + "/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The sum of a Prometheus metric's samples whose labels contain every one of {@code labelFilters}. */
+    public static double metric(String exposition, String name, String... labelFilters) {
+        double sum = 0;
+        for (String line : exposition.split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " "))
+                    && java.util.Arrays.stream(labelFilters).allMatch(line::contains)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     /** Replaces the serving certificate on disk (key first, then certificate, each by an atomic move). */

@@ -276,21 +276,10 @@ class SoakE2eTest {
         try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             files = fds.count();
         }
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxy.managementUrl()
-                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        return new Sample(second, status.get("VmRSS"), (long) (metric(metrics, "jvm_memory_used_bytes", "area=\"heap\"") / 1024),
-                files, status.get("Threads"), (long) metric(metrics, "kubelet_auth_proxy_streams_open", ""));
-    }
-
-    /** The sum of a Prometheus metric's samples whose labels contain {@code labelFilter}. */
-    static double metric(String exposition, String name, String labelFilter) {
-        double sum = 0;
-        for (String line : exposition.split("\n")) {
-            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labelFilter)) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        String metrics = proxy.metrics();
+        return new Sample(second, status.get("VmRSS"),
+                (long) (ProxyUnderTest.metric(metrics, "jvm_memory_used_bytes", "area=\"heap\"") / 1024),
+                files, status.get("Threads"), (long) ProxyUnderTest.metric(metrics, "kubelet_auth_proxy_streams_open"));
     }
 
     void report(long seconds, List<Sample> samples) throws Exception {
