@@ -110,7 +110,11 @@ authorization:
   mode: Webhook
   webhook: {cacheAuthorizedTTL: 5m0s, cacheUnauthorizedTTL: 30s}
 cgroupDriver: cgroupfs
+# kubelet 1.35+ refuses to start on cgroup v1 (these machines) unless told not to; 1.31-1.34 only warn
 failCgroupV1: false
+# /statusz and /flagz served, as they are by default from 1.36 (alpha before): the differential suite then checks
+# the kubelet's own records for them (statusz; configz) instead of its 404 for a path it does not serve
+featureGates: {ComponentStatusz: true, ComponentFlagz: true}
 containerRuntimeEndpoint: unix://$SOCK
 failSwapOn: false
 enableDebuggingHandlers: true
@@ -163,7 +167,7 @@ kind: ClusterRole
 metadata: {name: kubelet-auth-proxy-to-kubelet}
 rules:
 - apiGroups: [""]
-  resources: [nodes/proxy, nodes/stats, nodes/metrics, nodes/log, nodes/pods, nodes/healthz, nodes/configz, nodes/checkpoint]
+  resources: [nodes/proxy, nodes/stats, nodes/metrics, nodes/log, nodes/pods, nodes/healthz, nodes/configz, nodes/statusz, nodes/checkpoint]
   verbs: [get, create, update, patch, delete]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
@@ -276,6 +280,7 @@ set_mode() { # direct | behind-proxy: restarts the kubelet (and starts or stops 
 }
 
 CONTROLLERS_FILE="$STATE/controllers"
+VERSION_FILE="$STATE/version"
 controllers_on() { [ "$(cat "$CONTROLLERS_FILE" 2>/dev/null)" = on ]; }
 
 start_controllers() { # kube-controller-manager and kube-scheduler, for workloads (DaemonSets) installed on the node
@@ -304,6 +309,12 @@ cmd_up() {
     esac
   done
   mkdir -p "$STATE"
+  # one node per state directory, of one version: `up` never takes a running node of another version for this one
+  local running_version; running_version=$(cat "$VERSION_FILE" 2>/dev/null || sed -n 's/^export KUBERNETES_VERSION=//p' "$STATE/env" 2>/dev/null || true)
+  if [ -n "$running_version" ] && [ "$running_version" != "$K8S_VERSION" ]; then
+    die "the node in $STATE runs Kubernetes $running_version, not K8S_VERSION=$K8S_VERSION: run scripts/local-node down first"
+  fi
+  echo "$K8S_VERSION" > "$VERSION_FILE"
   if [ -n "$controllers" ]; then
     echo "$controllers" > "$CONTROLLERS_FILE"
     if [ "$controllers" = off ]; then stop_names kube-scheduler kube-controller-manager; fi

@@ -58,18 +58,23 @@ public final class KubeletRequestAttributes {
         };
     }
 
-    /** The subresources to try, in order, for a decoded path. */
+    /**
+     * The subresources to try, in order, for a decoded path: the kubelet's {@code GetRequestAttributes} as of
+     * 1.33-1.37 (one table for all of them: a path a version does not serve is answered 404 by that kubelet,
+     * whichever records the proxy asked for first). {@code /statusz} and {@code /flagz} (gates ComponentStatusz and
+     * ComponentFlagz, beta and on from 1.36) are checked as {@code statusz} and {@code configz} alone, with
+     * fine-grained authorization on or off; {@code /allocatedPods} (1.37, gate KubeletAllocatedPodsEndpoint) is
+     * fine-grained like {@code /pods}.
+     */
     public static List<String> subresourcesFor(String path, boolean fineGrained) {
         List<String> subresources = new ArrayList<>(2);
         if (fineGrained) {
-            if (isSubpath(path, "/pods") || isSubpath(path, "/runningpods/")) {
+            if (isSubpath(path, "/pods") || isSubpath(path, "/runningpods/") || isSubpath(path, "/allocatedPods")) {
                 subresources.add("pods");
             } else if (isSubpath(path, "/healthz")) {
                 subresources.add("healthz");
             } else if (isSubpath(path, "/configz")) {
                 subresources.add("configz");
-            } else if (isSubpath(path, "/statusz")) {
-                subresources.add("statusz");
             }
         }
         if (isSubpath(path, "/stats/")) {
@@ -80,6 +85,11 @@ public final class KubeletRequestAttributes {
             subresources.add("log");
         } else if (isSubpath(path, "/checkpoint/")) {
             subresources.add("checkpoint");
+        } else if (isSubpath(path, "/statusz")) {
+            // kubelet 1.33+: statusz and flagz are in the second switch, not the fine-grained one: no proxy record
+            subresources.add("statusz");
+        } else if (isSubpath(path, "/flagz")) {
+            subresources.add("configz");
         } else {
             subresources.add("proxy");
         }

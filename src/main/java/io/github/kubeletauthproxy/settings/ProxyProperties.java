@@ -159,7 +159,7 @@ public record ProxyProperties(
     /**
      * The SubjectAccessReviews asked for a request, and the cache of their answers.
      *
-     * @param fineGrained          the kubelet's fine-grained records (pods, healthz, configz, statusz before proxy;
+     * @param fineGrained          the kubelet's fine-grained records (pods, healthz, configz before proxy;
      *                             the kubelet's default from 1.33)
      * @param streamsRequireCreate exec, attach, portForward and run need create whatever the method
      * @param podScoped            when the node-level reviews deny, a pod's own API permissions (get pods/log, create

@@ -10,7 +10,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The kubelet's path table (shared/kubelet-api.md §4), row by row, with fine-grained authorization on and off. */
+/**
+ * The kubelet's path table (shared/kubelet-api.md §4; {@code /statusz}, {@code /flagz} and {@code /allocatedPods} from the
+ * kubelet's own pkg/kubelet/server/auth.go of 1.33.13-1.37.2), row by row, with fine-grained authorization on and off.
+ */
 class KubeletRequestAttributesTest {
 
     static Stream<Arguments> pathTable() {
@@ -27,7 +30,9 @@ class KubeletRequestAttributesTest {
                 Arguments.of("/healthz/syncloop", "healthz proxy", "proxy"),
                 Arguments.of("/healthzfoo", "proxy", "proxy"),
                 Arguments.of("/configz", "configz proxy", "proxy"),
-                Arguments.of("/statusz", "statusz proxy", "proxy"),
+                Arguments.of("/statusz", "statusz", "statusz"),
+                Arguments.of("/statusz/", "statusz", "statusz"),
+                Arguments.of("/statuszfoo", "proxy", "proxy"),
                 Arguments.of("/stats", "stats", "stats"),
                 Arguments.of("/stats/", "stats", "stats"),
                 Arguments.of("/stats/summary", "stats", "stats"),
@@ -50,7 +55,11 @@ class KubeletRequestAttributesTest {
                 Arguments.of("/run/default/pod/c", "proxy", "proxy"),
                 Arguments.of("/containerLogs/default/pod/c", "proxy", "proxy"),
                 Arguments.of("/debug/pprof/profile", "proxy", "proxy"),
-                Arguments.of("/flagz", "proxy", "proxy"),
+                Arguments.of("/flagz", "configz", "configz"),
+                Arguments.of("/flagzfoo", "proxy", "proxy"),
+                Arguments.of("/allocatedPods", "pods proxy", "proxy"),
+                Arguments.of("/allocatedPods/default/pod", "pods proxy", "proxy"),
+                Arguments.of("/allocatedpods", "proxy", "proxy"),
                 Arguments.of("/spec", "proxy", "proxy"),
                 Arguments.of("/", "proxy", "proxy"));
     }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -90,7 +91,12 @@ class StreamsThroughApiServerE2eTest {
     }
 
     long auditLines(String kind) throws IOException {
-        return auditLines(kind, "");
+        return auditLines(streamOf(kind, ""));
+    }
+
+    /** The audit lines of streams of one kind ({@code exec}, {@code attach}, {@code portforward}) containing a text. */
+    static Predicate<String> streamOf(String kind, String containing) {
+        return line -> line.contains("\"stream\":{\"kind\":\"" + kind + "\"") && line.contains(containing);
     }
 
     /** The proxy writes a stream's audit line just after the stream closed: wait for it (bounded). */
@@ -99,16 +105,20 @@ class StreamsThroughApiServerE2eTest {
     }
 
     long awaitAuditLines(String kind, String containing, long atLeast) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (auditLines(kind, containing) < atLeast && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        return auditLines(kind, containing);
+        return awaitAuditLines(streamOf(kind, containing), atLeast);
     }
 
-    long auditLines(String kind, String containing) throws IOException {
-        return Files.readAllLines(proxyLog).stream()
-                .filter(line -> line.contains("\"stream\":{\"kind\":\"" + kind + "\"") && line.contains(containing)).count();
+    /** Any request's audit line is written as its exchange ends, which may be just after the client read the answer. */
+    long awaitAuditLines(Predicate<String> matching, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (auditLines(matching) < atLeast && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        return auditLines(matching);
+    }
+
+    long auditLines(Predicate<String> matching) throws IOException {
+        return Files.readAllLines(proxyLog).stream().filter(matching).count();
     }
 
     @ParameterizedTest(name = "kubectl exec, websockets from kubectl: {0}")
@@ -268,7 +278,7 @@ class StreamsThroughApiServerE2eTest {
 
         assertThat(stats.exit()).as(stats.err()).isZero();
         assertThat(stats.out()).contains("\"nodeName\": \"" + node.nodeName() + "\"");
-        assertThat(Files.readString(proxyLog)).contains("\"user\":\"kube-apiserver-kubelet-client\"")
-                .contains("\"path\":\"/stats/summary\"");
+        assertThat(awaitAuditLines(line -> line.contains("\"user\":\"kube-apiserver-kubelet-client\"")
+                && line.contains("\"path\":\"/stats/summary\""), 1)).isPositive();
     }
 }
