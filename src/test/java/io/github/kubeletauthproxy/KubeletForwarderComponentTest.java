@@ -125,6 +125,19 @@ class KubeletForwarderComponentTest {
     }
 
     @Test
+    void theKubeletGetsNoAcceptOrUserAgentTheClientDidNotSend() throws Exception {
+        // some kubelet pages answer a request without Accept differently (/flagz before 1.35: 406)
+        exchange("GET /pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\nConnection: close\r\n\r\n");
+        exchange("GET /pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                + "\r\nAccept: text/plain\r\nUser-Agent: curl/8\r\nConnection: close\r\n\r\n");
+
+        assertThat(KUBELET.heads()).hasSize(2);
+        assertThat(KUBELET.heads().get(0).toLowerCase()).doesNotContain("\r\naccept:").doesNotContain("\r\nuser-agent:");
+        assertThat(RawKubelet.header(KUBELET.heads().get(1), "Accept")).isEqualTo("text/plain");
+        assertThat(RawKubelet.header(KUBELET.heads().get(1), "User-Agent")).isEqualTo("curl/8");
+    }
+
+    @Test
     void hopByHopResponseHeadersStayBetweenTheProxyAndTheKubelet() throws Exception {
         String answer = exchange("GET /pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
                 + "\r\nConnection: close\r\n\r\n");

@@ -46,6 +46,8 @@ public final class KubeletForwarder implements WebHandler {
             new MediaType("application", "stream+json"), new MediaType("application", "grpc"),
             new MediaType("application", "grpc+protobuf"), new MediaType("application", "grpc+json"));
 
+    private static final List<String> ADDED_BY_THE_CLIENT_LIBRARY = List.of(HttpHeaders.ACCEPT, HttpHeaders.USER_AGENT);
+
     private final HttpClient client;
     private final String kubelet;
     private final UpstreamRequestHeaders headers;
@@ -74,7 +76,16 @@ public final class KubeletForwarder implements WebHandler {
                 })
                 .request(HttpMethod.valueOf(request.getMethod().name()))
                 .uri(kubelet + target.get())
-                .send((kubeletRequest, outbound) -> outbound.send(request.getBody().map(NettyDataBufferFactory::toByteBuf)))
+                .send((kubeletRequest, outbound) -> {
+                    // Reactor Netty adds these when they are missing; the kubelet gets only what the client sent
+                    // (its /flagz before 1.35 answers a request without Accept with 406)
+                    for (String added : ADDED_BY_THE_CLIENT_LIBRARY) {
+                        if (!forKubelet.containsHeader(added)) {
+                            kubeletRequest.requestHeaders().remove(added);
+                        }
+                    }
+                    return outbound.send(request.getBody().map(NettyDataBufferFactory::toByteBuf));
+                })
                 .responseConnection((answer, connection) -> relay(exchange.getResponse(), answer, connection))
                 .then();
     }

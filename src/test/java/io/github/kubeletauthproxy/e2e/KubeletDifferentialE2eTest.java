@@ -146,11 +146,6 @@ class KubeletDifferentialE2eTest {
         if (call.target().contains("..") || call.target().contains("%70")) {
             return proxy.status() == 400 ? "400 for non-canonical paths" : null;
         }
-        boolean zpage = call.target().equals("/statusz") || call.target().equals("/flagz");
-        if (zpage && kubelet.status() == 406 && kubelet.body().startsWith("media type not acceptable") && proxy.status() == 200) {
-            return "the proxy's HTTP client (Reactor Netty) adds Accept: */* to a request without one, which the kubelet's"
-                    + " /statusz and /flagz refuse (406) before 1.35";
-        }
         boolean kubeletMuxAnswer = kubelet.status() == 404 || kubelet.status() == 301 || kubelet.status() == 307;
         if (kubeletMuxAnswer && (proxy.status() == 401 || proxy.status() == 403)) {
             return "the kubelet's router answers " + kubelet.status() + " before authenticating; the proxy authorizes first";
