@@ -144,28 +144,19 @@ public final class CheckInstallCommand {
         Duration timeout = Duration.ofSeconds(90);
         boolean anonymous = false;
         Path caFile = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-            }
-            // both --name=value and --name value
-            int equals = arg.indexOf('=');
-            String name = equals > 0 ? arg.substring(0, equals) : arg;
-            String value;
-            if (equals > 0) {
-                value = arg.substring(equals + 1);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new IllegalArgumentException(arg + " needs a value");
-            }
+        CommandLine line = CommandLine.parse(args);
+        if (!line.positional().isEmpty()) {
+            throw new IllegalArgumentException("unexpected argument '" + line.positional().get(0) + "'");
+        }
+        for (CommandLine.Option option : line.options()) {
+            String name = option.name();
+            String value = option.value();
             switch (name) {
                 case "--port" -> port = parsePort(value);
                 case "--pod-selector" -> podSelector = nonEmpty(name, value);
                 case "--namespace" -> namespace = nonEmpty(name, value);
                 case "--timeout" -> timeout = parseDuration(name, value);
-                case "--anonymous" -> anonymous = parseBoolean(name, value);
+                case "--anonymous" -> anonymous = option.asBoolean();
                 case "--ca-file" -> caFile = Path.of(nonEmpty(name, value));
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
@@ -413,12 +404,5 @@ public final class CheckInstallCommand {
             // the message below
         }
         throw new IllegalArgumentException(option + " takes a duration such as 90s or 2m, got '" + value + "'");
-    }
-
-    private static boolean parseBoolean(String option, String value) {
-        if (!value.equals("true") && !value.equals("false")) {
-            throw new IllegalArgumentException(option + " takes true or false, got '" + value + "'");
-        }
-        return Boolean.parseBoolean(value);
     }
 }

@@ -45,33 +45,20 @@ public final class ExplainCommand {
         boolean fineGrained = true;
         boolean streamsRequireCreate = true;
         boolean podScoped = false;
-        List<String> positional = new ArrayList<>();
+        List<String> positional;
         try {
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (!arg.startsWith("--")) {
-                    positional.add(arg);
-                    continue;
-                }
-                // both --name=value and --name value
-                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-                String value;
-                if (arg.contains("=")) {
-                    value = arg.substring(arg.indexOf('=') + 1);
-                } else if (i + 1 < args.length) {
-                    value = args[++i];
-                } else {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                switch (name) {
-                    case "--node" -> node = value;
-                    case "--user" -> user = value;
-                    case "--group" -> groups.add(value);
-                    case "--header" -> addHeader(headers, value);
-                    case "--fine-grained" -> fineGrained = parseBoolean(name, value);
-                    case "--streams-require-create" -> streamsRequireCreate = parseBoolean(name, value);
-                    case "--pod-scoped" -> podScoped = parseBoolean(name, value);
-                    default -> throw new IllegalArgumentException("unknown option " + name);
+            CommandLine line = CommandLine.parse(args);
+            positional = line.positional();
+            for (CommandLine.Option option : line.options()) {
+                switch (option.name()) {
+                    case "--node" -> node = option.value();
+                    case "--user" -> user = option.value();
+                    case "--group" -> groups.add(option.value());
+                    case "--header" -> addHeader(headers, option.value());
+                    case "--fine-grained" -> fineGrained = option.asBoolean();
+                    case "--streams-require-create" -> streamsRequireCreate = option.asBoolean();
+                    case "--pod-scoped" -> podScoped = option.asBoolean();
+                    default -> throw new IllegalArgumentException("unknown option " + option.name());
                 }
             }
             if (positional.size() != 2) {
@@ -115,12 +102,5 @@ public final class ExplainCommand {
             throw new IllegalArgumentException("--header takes 'Name: value', got '" + header + "'");
         }
         headers.add(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
-    }
-
-    private static boolean parseBoolean(String option, String value) {
-        if (!value.equals("true") && !value.equals("false")) {
-            throw new IllegalArgumentException(option + " takes true or false, got '" + value + "'");
-        }
-        return Boolean.parseBoolean(value);
     }
 }
