@@ -92,9 +92,7 @@ public final class KubeletForwarder implements WebHandler {
 
     private static Mono<Void> relay(ServerHttpResponse response, HttpClientResponse answer, Connection connection) {
         response.setStatusCode(HttpStatusCode.valueOf(answer.status().code()));
-        HttpHeaders received = new HttpHeaders();
-        answer.responseHeaders().forEach(header -> received.add(header.getKey(), header.getValue()));
-        response.getHeaders().addAll(UpstreamResponseHeaders.sanitize(received));
+        UpstreamResponseHeaders.copy(answer.responseHeaders(), response.getHeaders());
         DataBufferFactory buffers = response.bufferFactory();
         // Reactor Netty releases what it received once it is handed on: retained, it is released when written
         Flux<DataBuffer> body = connection.inbound().receive().retain().map(buffer -> wrap(buffers, buffer));

@@ -37,7 +37,7 @@ public final class UpstreamRequestHeaders {
 
     /** The headers to send upstream for the client's {@code input}; {@code proxyToken} is added as bearer. */
     public static HttpHeaders sanitize(HttpHeaders input, Optional<String> proxyToken) {
-        Set<String> connectionListed = connectionListed(input);
+        Set<String> connectionListed = connectionListed(input.getOrEmpty(HttpHeaders.CONNECTION));
         HttpHeaders output = new HttpHeaders();
         for (String name : input.headerNames()) {
             String lower = name.toLowerCase(Locale.ROOT);
@@ -72,10 +72,10 @@ public final class UpstreamRequestHeaders {
         return output;
     }
 
-    /** The header names a {@code Connection} header lists: hop-by-hop for this one connection. */
-    static Set<String> connectionListed(HttpHeaders headers) {
+    /** The header names the values of a {@code Connection} header list: hop-by-hop for this one connection. */
+    static Set<String> connectionListed(List<String> connectionValues) {
         Set<String> listed = new HashSet<>();
-        for (String value : headers.getOrEmpty(HttpHeaders.CONNECTION)) {
+        for (String value : connectionValues) {
             for (String name : value.split(",")) {
                 listed.add(name.trim().toLowerCase(Locale.ROOT));
             }

@@ -1,6 +1,7 @@
 package io.github.kubeletauthproxy.upstream;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import org.springframework.http.HttpHeaders;
@@ -18,15 +19,14 @@ final class UpstreamResponseHeaders {
     private UpstreamResponseHeaders() {
     }
 
-    static HttpHeaders sanitize(HttpHeaders kubelet) {
-        Set<String> connectionListed = UpstreamRequestHeaders.connectionListed(kubelet);
-        HttpHeaders output = new HttpHeaders();
-        for (String name : kubelet.headerNames()) {
-            String lower = name.toLowerCase(Locale.ROOT);
+    /** Adds the kubelet's response headers, but the hop-by-hop ones, to the client's. */
+    static void copy(io.netty.handler.codec.http.HttpHeaders kubelet, HttpHeaders client) {
+        Set<String> connectionListed = UpstreamRequestHeaders.connectionListed(kubelet.getAll(HttpHeaders.CONNECTION));
+        for (Map.Entry<String, String> header : kubelet) {
+            String lower = header.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(lower) && !connectionListed.contains(lower)) {
-                output.put(name, kubelet.getOrEmpty(name));
+                client.add(header.getKey(), header.getValue());
             }
         }
-        return output;
     }
 }
