@@ -64,8 +64,22 @@ class BodyLimitComponentTest {
 
     /** An HTTP/1.1 POST to /run with {@code framing} headers and {@code body} as written. */
     static String post(String framing, String body) {
-        return "POST /run/ns/pod/c?cmd=id HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer runner-token\r\n" + framing
+        return post("runner-token", framing, body);
+    }
+
+    static String post(String token, String framing, String body) {
+        return "POST /run/ns/pod/c?cmd=id HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n" + framing
                 + "Connection: close\r\n\r\n" + body;
+    }
+
+    /** Writes {@code request} as it is on a new TLS connection and reads the answer until the proxy closes it. */
+    static String exchange(String request) throws Exception {
+        try (SSLSocket socket = PROXY.openTls()) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return readUntilClosed(socket.getInputStream());
+        }
     }
 
     static String chunked(int... sizes) {
@@ -91,13 +105,7 @@ class BodyLimitComponentTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("http1")
     void http1BodiesAreLimited(String name, String request, int status, int reviews, boolean forwarded) throws Exception {
-        String answer;
-        try (SSLSocket socket = PROXY.openTls()) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            answer = readUntilClosed(socket.getInputStream());
-        }
+        String answer = exchange(request);
 
         assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
         if (status == 413) {
@@ -121,15 +129,7 @@ class BodyLimitComponentTest {
         String user = "malformed-" + Integer.toHexString(body.hashCode());
         API.addToken(user + "-token", user, List.of(), List.of());
         API.grant(user, "create", "proxy");
-        String request = "POST /run/ns/pod/c?cmd=id HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + user + "-token\r\n"
-                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body;
-        String answer;
-        try (SSLSocket socket = PROXY.openTls()) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            answer = readUntilClosed(socket.getInputStream());
-        }
+        String answer = exchange(post(user + "-token", "Transfer-Encoding: chunked\r\n", body));
 
         assertThat(answer).startsWith("HTTP/1.1 400 ").containsOnlyOnce("HTTP/1.1 ");
         assertThat(API.reviews()).filteredOn(review -> review.user().equals(user)).hasSizeLessThanOrEqualTo(1);

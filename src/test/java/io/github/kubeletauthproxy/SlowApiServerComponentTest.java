@@ -15,6 +15,7 @@ import io.github.kubeletauthproxy.support.FakeApiServer;
 import io.github.kubeletauthproxy.support.FakeKubelet;
 import io.github.kubeletauthproxy.support.RunningProxy;
 import io.github.kubeletauthproxy.support.TestPki;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,12 +54,9 @@ class SlowApiServerComponentTest {
         KUBELET.close();
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    /** Waits (bounded) for {@code condition}, polled every 20 ms. */
+    static void await(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
     }
 
     /** {@code CALLERS} requests at once, each with its own token (so nothing is coalesced). */

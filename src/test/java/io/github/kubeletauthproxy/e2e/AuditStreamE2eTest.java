@@ -61,7 +61,7 @@ class AuditStreamE2eTest {
     }
 
     int get(String path, String token) throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa())).build();
+        HttpClient client = proxy.client();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url() + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);

@@ -126,7 +126,7 @@ class FaultsE2eTest {
             // a fresh client per request so that every request makes a new TLS handshake
             for (int i = 0; i < 400 && running.get(); i++) {
                 try {
-                    HttpClient fresh = HttpClient.newBuilder().sslContext(Identities.sslContext(null, proxy.servingCa())).build();
+                    HttpClient fresh = proxy.client();
                     statuses.add(fresh.send(HttpRequest.newBuilder(URI.create(proxy.url() + "/stats/summary"))
                             .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
                 } catch (Exception e) {

@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 import io.github.kubeletauthproxy.e2e.Identities.Grant;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,7 +89,8 @@ class SlowApiServerE2eTest {
 
             // one TokenReview is in flight at the held API server and two wait for the connection: the other three
             // callers are answered while the API server still holds its answer
-            await("three refusals while the API server holds its answers", () -> done(answers) >= CALLERS - 3);
+            Awaitility.await("three refusals while the API server holds its answers").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> done(answers) >= CALLERS - 3);
             assertThat(answers.stream().filter(CompletableFuture::isDone)).hasSize(CALLERS - 3).allSatisfy(answer -> {
                 assertThat(answer.join().statusCode()).isEqualTo(503);
                 assertThat(answer.join().body()).contains("\"reason\":\"ServiceUnavailable\"", "TokenReview");
@@ -115,14 +116,6 @@ class SlowApiServerE2eTest {
 
     static long done(List<CompletableFuture<HttpResponse<String>>> answers) {
         return answers.stream().filter(CompletableFuture::isDone).count();
-    }
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 
     /** Requests the proxy forwarded to the kubelet: its upstream timer's count over every status code. */
